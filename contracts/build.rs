@@ -35,7 +35,10 @@ fn main() -> io::Result<()> {
             .map_err(io::Error::other)?
             .to_string_lossy()
             .replace('\\', "/");
-        code.push_str(&format!("    ({relative:?}, include_str!({:?})),\n", file.display().to_string()));
+        code.push_str(&format!(
+            "    ({relative:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(io::Error::other)?);

@@ -26,7 +26,9 @@ fn typical_handover() -> Vec<u8> {
 fn bench_validation(c: &mut Criterion) {
     let registry = Registry::embedded().unwrap();
     let raw = typical_handover();
-    registry.validate_message(&raw).expect("the benchmark input is valid");
+    registry
+        .validate_message(&raw)
+        .expect("the benchmark input is valid");
     let value: serde_json::Value = serde_json::from_slice(&raw).unwrap();
 
     let mut group = c.benchmark_group(format!("police_escort_handover_{}B", raw.len()));

@@ -42,9 +42,14 @@ pub struct FieldPolicy {
 impl FieldPolicy {
     /// Whether a field with this annotation may be sent under the policy.
     pub fn allows(&self, field: &FieldAnnotation) -> bool {
-        let sensitivity_ok = self.max_sensitivity.is_some_and(|max| field.sensitivity <= max)
+        let sensitivity_ok = self
+            .max_sensitivity
+            .is_some_and(|max| field.sensitivity <= max)
             || field.sensitivity == Sensitivity::General;
-        let pii_ok = field.pii.as_ref().is_none_or(|kind| self.allowed_pii.contains(kind));
+        let pii_ok = field
+            .pii
+            .as_ref()
+            .is_none_or(|kind| self.allowed_pii.contains(kind));
         sensitivity_ok && pii_ok
     }
 
@@ -97,7 +102,12 @@ fn resolve<'a>(
         doc.to_owned()
     } else {
         // Relative: resolve against the base's directory, handling `../`.
-        let mut parts: Vec<&str> = base.rsplit_once('/').map(|(dir, _)| dir).unwrap_or(base).split('/').collect();
+        let mut parts: Vec<&str> = base
+            .rsplit_once('/')
+            .map(|(dir, _)| dir)
+            .unwrap_or(base)
+            .split('/')
+            .collect();
         for segment in doc.split('/') {
             match segment {
                 ".." => {
@@ -110,7 +120,11 @@ fn resolve<'a>(
         parts.join("/")
     };
     let root = documents.get(&doc_id)?;
-    let node = if fragment.is_empty() { root } else { root.pointer(fragment)? };
+    let node = if fragment.is_empty() {
+        root
+    } else {
+        root.pointer(fragment)?
+    };
     Some((doc_id, node))
 }
 
@@ -128,17 +142,20 @@ impl Walker<'_> {
         if let Some(kind) = map.get("x-pii").and_then(Value::as_str) {
             context.pii = Some(kind.to_owned());
         }
-        if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-            if let Some((target_doc, target)) = resolve(self.documents, doc, reference) {
-                self.walk(&target_doc, target, pointer, context.clone(), depth + 1);
-            }
+        if let Some(reference) = map.get("$ref").and_then(Value::as_str)
+            && let Some((target_doc, target)) = resolve(self.documents, doc, reference)
+        {
+            self.walk(&target_doc, target, pointer, context.clone(), depth + 1);
         }
         if !pointer.is_empty() {
-            let entry = self.out.entry(pointer.to_owned()).or_insert_with(|| FieldAnnotation {
-                pointer: pointer.to_owned(),
-                pii: None,
-                sensitivity: Sensitivity::General,
-            });
+            let entry = self
+                .out
+                .entry(pointer.to_owned())
+                .or_insert_with(|| FieldAnnotation {
+                    pointer: pointer.to_owned(),
+                    pii: None,
+                    sensitivity: Sensitivity::General,
+                });
             entry.sensitivity = entry.sensitivity.max(context.sensitivity);
             if entry.pii.is_none() {
                 entry.pii.clone_from(&context.pii);
@@ -146,11 +163,23 @@ impl Walker<'_> {
         }
         if let Some(Value::Object(properties)) = map.get("properties") {
             for (name, property) in properties {
-                self.walk(doc, property, &format!("{pointer}/{name}"), context.clone(), depth + 1);
+                self.walk(
+                    doc,
+                    property,
+                    &format!("{pointer}/{name}"),
+                    context.clone(),
+                    depth + 1,
+                );
             }
         }
         if let Some(items) = map.get("items") {
-            self.walk(doc, items, &format!("{pointer}/*"), context.clone(), depth + 1);
+            self.walk(
+                doc,
+                items,
+                &format!("{pointer}/*"),
+                context.clone(),
+                depth + 1,
+            );
         }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(branches)) = map.get(key) {
@@ -163,9 +192,19 @@ impl Walker<'_> {
 }
 
 /// Collects the annotations of the payload schema `id` (sorted by pointer).
-pub(crate) fn collect(id: &str, schema: &Value, documents: &BTreeMap<String, Value>) -> Vec<FieldAnnotation> {
-    let mut walker = Walker { documents, out: BTreeMap::new() };
-    let root = Context { pii: None, sensitivity: Sensitivity::General };
+pub(crate) fn collect(
+    id: &str,
+    schema: &Value,
+    documents: &BTreeMap<String, Value>,
+) -> Vec<FieldAnnotation> {
+    let mut walker = Walker {
+        documents,
+        out: BTreeMap::new(),
+    };
+    let root = Context {
+        pii: None,
+        sensitivity: Sensitivity::General,
+    };
     walker.walk(id, schema, "", root, 0);
     walker.out.into_values().collect()
 }
@@ -203,9 +242,18 @@ mod tests {
         });
         let fields = collect("https://s.invalid/X/v1.json", &schema, &docs());
         let get = |p: &str| fields.iter().find(|f| f.pointer == p).unwrap();
-        assert_eq!(get("/subjects/*/health/notes").pii.as_deref(), Some("health"));
-        assert_eq!(get("/subjects/*/health/notes").sensitivity, Sensitivity::Sensitive);
-        assert_eq!(get("/subjects/*/person/name").sensitivity, Sensitivity::SensitiveMinor);
+        assert_eq!(
+            get("/subjects/*/health/notes").pii.as_deref(),
+            Some("health")
+        );
+        assert_eq!(
+            get("/subjects/*/health/notes").sensitivity,
+            Sensitivity::Sensitive
+        );
+        assert_eq!(
+            get("/subjects/*/person/name").sensitivity,
+            Sensitivity::SensitiveMinor
+        );
         assert_eq!(get("/subjects/*/person/name").pii.as_deref(), Some("name"));
         assert_eq!(get("/remarks").pii, None);
 

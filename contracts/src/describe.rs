@@ -32,7 +32,11 @@ pub(crate) fn violations_of(
         .unwrap_or_default();
     let field = field_name(&at);
     let one = |rule: &str, message: String| {
-        vec![Violation { pointer: at.clone(), rule: rule.to_owned(), message: format!("{message}{rule_note}") }]
+        vec![Violation {
+            pointer: at.clone(),
+            rule: rule.to_owned(),
+            message: format!("{message}{rule_note}"),
+        }]
     };
     match error.kind() {
         ValidationErrorKind::Required { property } => {
@@ -56,79 +60,122 @@ pub(crate) fn violations_of(
             .collect(),
         ValidationErrorKind::Format { format } => {
             let value = instance.as_str().unwrap_or_default();
-            let why = codes::explain(value, format)
-                .or_else(|| builtin_format_explanation(format).map(str::to_owned))
+            let why = builtin_format_explanation(format)
+                .map(str::to_owned)
+                .or_else(|| codes::find(format).and_then(|_| codes::explain(value, format)))
                 .unwrap_or_else(|| format!("is not a valid `{format}`"));
             one("format", format!("{field} {why}."))
         }
         ValidationErrorKind::Enum { options } => {
             let allowed = list_values(options);
-            one("enum", format!("{field} has {}, which is not one of the allowed codes: {allowed}.", quote(instance)))
+            one(
+                "enum",
+                format!(
+                    "{field} has {}, which is not one of the allowed codes: {allowed}.",
+                    quote(instance)
+                ),
+            )
         }
         ValidationErrorKind::Constant { expected_value } => one(
             "const",
-            format!("{field} must be {} here, but is {}.", quote(expected_value), quote(instance)),
+            format!(
+                "{field} must be {} here, but is {}.",
+                quote(expected_value),
+                quote(instance)
+            ),
         ),
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(ts) => ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
+                TypeKind::Multiple(ts) => ts
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
             };
-            one("type", format!("{field} must be of type {expected}, but is {}.", json_type(instance)))
+            one(
+                "type",
+                format!(
+                    "{field} must be of type {expected}, but is {}.",
+                    json_type(instance)
+                ),
+            )
         }
-        ValidationErrorKind::Pattern { .. } => {
-            one("pattern", format!("{field} has {}, which does not have the required form.", quote(instance)))
+        ValidationErrorKind::Pattern { .. } => one(
+            "pattern",
+            format!(
+                "{field} has {}, which does not have the required form.",
+                quote(instance)
+            ),
+        ),
+        ValidationErrorKind::MinLength { limit } => one(
+            "minLength",
+            format!("{field} must have at least {limit} character(s)."),
+        ),
+        ValidationErrorKind::MaxLength { limit } => one(
+            "maxLength",
+            format!("{field} must have at most {limit} characters."),
+        ),
+        ValidationErrorKind::MinItems { limit } => one(
+            "minItems",
+            format!("{field} must list at least {limit} item(s)."),
+        ),
+        ValidationErrorKind::MaxItems { limit } => one(
+            "maxItems",
+            format!("{field} may list at most {limit} items."),
+        ),
+        ValidationErrorKind::MinProperties { limit } => one(
+            "minProperties",
+            format!("{field} must have at least {limit} field(s)."),
+        ),
+        ValidationErrorKind::MaxProperties { limit } => one(
+            "maxProperties",
+            format!("{field} may have at most {limit} fields."),
+        ),
+        ValidationErrorKind::Minimum { limit } => one(
+            "minimum",
+            format!("{field} is {}, below the minimum {limit}.", quote(instance)),
+        ),
+        ValidationErrorKind::Maximum { limit } => one(
+            "maximum",
+            format!("{field} is {}, above the maximum {limit}.", quote(instance)),
+        ),
+        ValidationErrorKind::ExclusiveMinimum { limit } => one(
+            "exclusiveMinimum",
+            format!("{field} must be greater than {limit}."),
+        ),
+        ValidationErrorKind::ExclusiveMaximum { limit } => one(
+            "exclusiveMaximum",
+            format!("{field} must be less than {limit}."),
+        ),
+        ValidationErrorKind::UniqueItems => one(
+            "uniqueItems",
+            format!("{field} lists the same value more than once."),
+        ),
+        ValidationErrorKind::Contains => one(
+            "contains",
+            format!("{field} lacks an item the rule requires."),
+        ),
+        ValidationErrorKind::AnyOf { .. } => one(
+            "anyOf",
+            format!("{field} satisfies none of the allowed alternatives."),
+        ),
+        ValidationErrorKind::OneOfNotValid { .. } => one(
+            "oneOf",
+            format!("{field} satisfies none of the allowed alternatives."),
+        ),
+        ValidationErrorKind::OneOfMultipleValid { .. } => one(
+            "oneOf",
+            format!("{field} matches more than one alternative; it must match exactly one."),
+        ),
+        ValidationErrorKind::Not { .. } => {
+            one("not", format!("{field} has a value this rule forbids."))
         }
-        ValidationErrorKind::MinLength { limit } => {
-            one("minLength", format!("{field} must have at least {limit} character(s)."))
-        }
-        ValidationErrorKind::MaxLength { limit } => {
-            one("maxLength", format!("{field} must have at most {limit} characters."))
-        }
-        ValidationErrorKind::MinItems { limit } => {
-            one("minItems", format!("{field} must list at least {limit} item(s)."))
-        }
-        ValidationErrorKind::MaxItems { limit } => {
-            one("maxItems", format!("{field} may list at most {limit} items."))
-        }
-        ValidationErrorKind::MinProperties { limit } => {
-            one("minProperties", format!("{field} must have at least {limit} field(s)."))
-        }
-        ValidationErrorKind::MaxProperties { limit } => {
-            one("maxProperties", format!("{field} may have at most {limit} fields."))
-        }
-        ValidationErrorKind::Minimum { limit } => {
-            one("minimum", format!("{field} is {}, below the minimum {limit}.", quote(instance)))
-        }
-        ValidationErrorKind::Maximum { limit } => {
-            one("maximum", format!("{field} is {}, above the maximum {limit}.", quote(instance)))
-        }
-        ValidationErrorKind::ExclusiveMinimum { limit } => {
-            one("exclusiveMinimum", format!("{field} must be greater than {limit}."))
-        }
-        ValidationErrorKind::ExclusiveMaximum { limit } => {
-            one("exclusiveMaximum", format!("{field} must be less than {limit}."))
-        }
-        ValidationErrorKind::UniqueItems => {
-            one("uniqueItems", format!("{field} lists the same value more than once."))
-        }
-        ValidationErrorKind::Contains => {
-            one("contains", format!("{field} lacks an item the rule requires."))
-        }
-        ValidationErrorKind::AnyOf { .. } => {
-            one("anyOf", format!("{field} satisfies none of the allowed alternatives."))
-        }
-        ValidationErrorKind::OneOfNotValid { .. } => {
-            one("oneOf", format!("{field} satisfies none of the allowed alternatives."))
-        }
-        ValidationErrorKind::OneOfMultipleValid { .. } => {
-            one("oneOf", format!("{field} matches more than one alternative; it must match exactly one."))
-        }
-        ValidationErrorKind::Not { .. } => one("not", format!("{field} has a value this rule forbids.")),
         ValidationErrorKind::FalseSchema => one("false", format!("{field} is not allowed here.")),
-        ValidationErrorKind::PropertyNames { .. } => {
-            one("propertyNames", format!("{field} has a field name that is not allowed."))
-        }
+        ValidationErrorKind::PropertyNames { .. } => one(
+            "propertyNames",
+            format!("{field} has a field name that is not allowed."),
+        ),
         other => one("schema", format!("{field} is invalid: {other:?}")),
     }
 }
@@ -204,8 +251,11 @@ fn builtin_format_explanation(format: &str) -> Option<&'static str> {
 fn rule_description(uri: &str, documents: &BTreeMap<String, Value>) -> Option<String> {
     let (document, fragment) = uri.split_once('#')?;
     let root = documents.get(document)?;
-    let segments: Vec<String> =
-        fragment.split('/').skip(1).map(|s| unescape_pointer(&percent_decode(s))).collect();
+    let segments: Vec<String> = fragment
+        .split('/')
+        .skip(1)
+        .map(|s| unescape_pointer(&percent_decode(s)))
+        .collect();
     // Find the deepest `allOf/<n>` prefix of the keyword location.
     let mut best = None;
     for i in 0..segments.len().saturating_sub(1) {
@@ -230,12 +280,15 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -258,6 +311,9 @@ mod tests {
     fn field_names() {
         assert_eq!(field_name("/payload/person/name"), "field `name`");
         assert_eq!(field_name(""), "the message");
-        assert_eq!(field_name("/payload/subjects/0"), "item 0 of `/payload/subjects/0`");
+        assert_eq!(
+            field_name("/payload/subjects/0"),
+            "item 0 of `/payload/subjects/0`"
+        );
     }
 }

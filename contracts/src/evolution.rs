@@ -49,7 +49,9 @@ impl PairVerdict {
 
     /// The pair is acceptable: compared successfully and every break is covered.
     pub fn is_acceptable(&self) -> bool {
-        self.outcome.is_ok() && self.uncovered_backward().is_empty() && self.uncovered_forward().is_empty()
+        self.outcome.is_ok()
+            && self.uncovered_backward().is_empty()
+            && self.uncovered_forward().is_empty()
     }
 }
 
@@ -97,15 +99,24 @@ pub fn check_catalogue(registry: &Registry) -> Vec<PairVerdict> {
         let versions = registry.versions(message_type);
         for pair in versions.windows(2) {
             let (from, to) = (pair[0], pair[1]);
-            let (Some(old), Some(new)) = (registry.contract(message_type, from), registry.contract(message_type, to))
-            else {
+            let (Some(old), Some(new)) = (
+                registry.contract(message_type, from),
+                registry.contract(message_type, to),
+            ) else {
                 continue;
             };
             let outcome = compat::compare(old.schema_id(), new.schema_id(), registry.documents());
             let typed = message_type.parse::<MessageType>().ok();
             let upcaster = typed.and_then(|t| casting::find(t, from, to)).is_some();
             let downcaster = typed.and_then(|t| casting::find(t, to, from)).is_some();
-            verdicts.push(PairVerdict { message_type: message_type.to_owned(), from, to, outcome, upcaster, downcaster });
+            verdicts.push(PairVerdict {
+                message_type: message_type.to_owned(),
+                from,
+                to,
+                outcome,
+                upcaster,
+                downcaster,
+            });
         }
     }
     verdicts

@@ -93,8 +93,13 @@ enum Placement {
 }
 
 fn placement(path: &str) -> Result<Placement, Error> {
-    let misplaced = |reason: &str| Error::SchemaMisplaced { path: path.to_owned(), reason: reason.to_owned() };
-    let (dir, file) = path.split_once('/').ok_or_else(|| misplaced("must be <TYPE>/v<N>.json"))?;
+    let misplaced = |reason: &str| Error::SchemaMisplaced {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let (dir, file) = path
+        .split_once('/')
+        .ok_or_else(|| misplaced("must be <TYPE>/v<N>.json"))?;
     let major = file
         .strip_prefix('v')
         .and_then(|f| f.strip_suffix(".json"))
@@ -104,7 +109,11 @@ fn placement(path: &str) -> Result<Placement, Error> {
     if dir == ENVELOPE_DIR {
         return Ok(Placement::Envelope);
     }
-    if !dir.is_empty() && dir.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+    if !dir.is_empty()
+        && dir
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Ok(Placement::Contract(dir.to_owned(), major));
     }
     Ok(Placement::Shared)
@@ -117,12 +126,17 @@ impl Registry {
     }
 
     /// Builds a registry from `(path relative to schemas/, file contents)` pairs.
-    pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Registry, Error> {
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Registry, Error> {
         let mut documents = BTreeMap::new();
         let mut placements = Vec::new();
         for (path, content) in sources {
-            let value: Value = serde_json::from_str(content)
-                .map_err(|source| Error::SchemaNotJson { path: path.to_owned(), source })?;
+            let value: Value =
+                serde_json::from_str(content).map_err(|source| Error::SchemaNotJson {
+                    path: path.to_owned(),
+                    source,
+                })?;
             let expected_id = format!("{SCHEMA_BASE_URI}{path}");
             let id = value.get("$id").and_then(Value::as_str);
             if id != Some(expected_id.as_str()) {
@@ -138,7 +152,10 @@ impl Registry {
         let resources = jsonschema::Registry::new()
             .extend(documents.iter().map(|(id, doc)| (id.clone(), doc.clone())))
             .and_then(|b| b.prepare())
-            .map_err(|e| Error::SchemaCompile { id: "(catalogue)".to_owned(), message: e.to_string() })?;
+            .map_err(|e| Error::SchemaCompile {
+                id: "(catalogue)".to_owned(),
+                message: e.to_string(),
+            })?;
         let compile = |id: &str| -> Result<Validator, Error> {
             let schema = documents.get(id).ok_or(Error::MissingEnvelope)?;
             let mut options = jsonschema::options()
@@ -149,7 +166,10 @@ impl Registry {
             for format in codes::FORMATS {
                 options = options.with_format(format.name, format.check);
             }
-            options.build(schema).map_err(|e| Error::SchemaCompile { id: id.to_owned(), message: e.to_string() })
+            options.build(schema).map_err(|e| Error::SchemaCompile {
+                id: id.to_owned(),
+                message: e.to_string(),
+            })
         };
 
         let mut envelope = None;
@@ -165,14 +185,24 @@ impl Registry {
                         .unwrap_or_default();
                     contracts.insert(
                         (message_type.clone(), major),
-                        Contract { message_type, major, id, validator, annotations },
+                        Contract {
+                            message_type,
+                            major,
+                            id,
+                            validator,
+                            annotations,
+                        },
                     );
                 }
                 Placement::Shared => {}
             }
         }
         let envelope = envelope.ok_or(Error::MissingEnvelope)?;
-        Ok(Registry { documents, envelope, contracts })
+        Ok(Registry {
+            documents,
+            envelope,
+            contracts,
+        })
     }
 
     /// Every schema document by `$id` (payload schemas, shared types, envelope).
@@ -192,7 +222,11 @@ impl Registry {
 
     /// The major versions known for a type, ascending.
     pub fn versions(&self, message_type: &str) -> Vec<u32> {
-        self.contracts.keys().filter(|(t, _)| t == message_type).map(|(_, m)| *m).collect()
+        self.contracts
+            .keys()
+            .filter(|(t, _)| t == message_type)
+            .map(|(_, m)| *m)
+            .collect()
     }
 
     /// Validates a raw message (bytes as received).
@@ -239,16 +273,20 @@ impl Registry {
             violations.extend(self.envelope_violations(&value));
             match (contract, payload) {
                 (Some(c), Some(p)) => violations.extend(self.payload_violations(c, p, "/payload")),
-                (None, _) => violations.extend(self.missing_contract(message_type, schema_version, major)),
+                (None, _) => {
+                    violations.extend(self.missing_contract(message_type, schema_version, major))
+                }
                 (Some(_), None) => {}
             }
         }
         violations.extend(rules::check(&value, message_type, major));
 
         match (typed, major) {
-            (Some(message_type), Some(major)) if violations.is_empty() => {
-                Ok(ValidatedMessage { message_type, major, value })
-            }
+            (Some(message_type), Some(major)) if violations.is_empty() => Ok(ValidatedMessage {
+                message_type,
+                major,
+                value,
+            }),
             _ => {
                 if violations.is_empty() {
                     // Unreachable in practice: an unknown type or version is reported by the
@@ -277,10 +315,18 @@ impl Registry {
         payload: &Value,
     ) -> Result<(), ValidationReport> {
         let report = |violations| {
-            ValidationReport::new(Some(message_type.as_str().to_owned()), Some(major.to_string()), violations)
+            ValidationReport::new(
+                Some(message_type.as_str().to_owned()),
+                Some(major.to_string()),
+                violations,
+            )
         };
         let Some(contract) = self.contract(message_type.as_str(), major) else {
-            return Err(report(self.missing_contract(Some(message_type.as_str()), None, Some(major))));
+            return Err(report(self.missing_contract(
+                Some(message_type.as_str()),
+                None,
+                Some(major),
+            )));
         };
         if contract.validator.is_valid(payload) {
             return Ok(());
@@ -296,7 +342,12 @@ impl Registry {
         out
     }
 
-    fn payload_violations(&self, contract: &Contract, payload: &Value, prefix: &str) -> Vec<Violation> {
+    fn payload_violations(
+        &self,
+        contract: &Contract,
+        payload: &Value,
+        prefix: &str,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
         for error in contract.validator.iter_errors(payload) {
             out.extend(violations_of(&error, prefix, &self.documents));
@@ -311,12 +362,18 @@ impl Registry {
         schema_version: Option<&str>,
         major: Option<u32>,
     ) -> Vec<Violation> {
-        let Some(t) = message_type else { return Vec::new() };
+        let Some(t) = message_type else {
+            return Vec::new();
+        };
         let known = self.versions(t);
         if known.is_empty() {
             return Vec::new();
         }
-        let list = known.iter().map(|m| format!("{m}.x.x")).collect::<Vec<_>>().join(", ");
+        let list = known
+            .iter()
+            .map(|m| format!("{m}.x.x"))
+            .collect::<Vec<_>>()
+            .join(", ");
         match (major, schema_version) {
             (Some(m), _) => vec![Violation {
                 pointer: "/schema_version".to_owned(),
@@ -347,9 +404,15 @@ mod tests {
     fn embedded_catalogue_compiles_and_is_complete() {
         let registry = Registry::embedded().unwrap();
         for t in MessageType::ALL {
-            assert!(registry.contract(t.as_str(), 1).is_some(), "{t} has no v1 schema");
+            assert!(
+                registry.contract(t.as_str(), 1).is_some(),
+                "{t} has no v1 schema"
+            );
         }
-        let envelope = registry.documents().get(&format!("{SCHEMA_BASE_URI}ENVELOPE/v1.json")).unwrap();
+        let envelope = registry
+            .documents()
+            .get(&format!("{SCHEMA_BASE_URI}ENVELOPE/v1.json"))
+            .unwrap();
         let listed: Vec<&str> = envelope["properties"]["message_type"]["enum"]
             .as_array()
             .unwrap()
@@ -370,8 +433,11 @@ mod tests {
 
     #[test]
     fn misplaced_schema_is_refused() {
-        let err = Registry::from_sources([("REFERRAL/v1.json", r#"{"$id": "https://elsewhere/x.json"}"#)])
-            .unwrap_err();
+        let err = Registry::from_sources([(
+            "REFERRAL/v1.json",
+            r#"{"$id": "https://elsewhere/x.json"}"#,
+        )])
+        .unwrap_err();
         assert!(err.to_string().contains("$id must be"), "{err}");
     }
 }

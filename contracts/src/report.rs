@@ -26,7 +26,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pointer = if self.pointer.is_empty() { "(whole message)" } else { &self.pointer };
+        let pointer = if self.pointer.is_empty() {
+            "(whole message)"
+        } else {
+            &self.pointer
+        };
         write!(f, "{pointer}: {} [{}]", self.message, self.rule)
     }
 }
@@ -38,7 +42,7 @@ pub struct ValidationReport {
     pub message_type: Option<String>,
     /// The schema version as the sender wrote it, if it could be read.
     pub schema_version: Option<String>,
-    /// The violations, sorted by pointer.
+    /// The violations, sorted by pointer; at most one per (pointer, rule).
     pub violations: Vec<Violation>,
 }
 
@@ -51,7 +55,19 @@ impl ValidationReport {
     ) -> Self {
         violations.sort();
         violations.dedup();
-        Self { message_type, schema_version, violations }
+        // The same rule can fail through two routes (a local constraint and a shared type's
+        // conditional); keep one violation per (pointer, rule), the most explanatory one.
+        violations.sort_by(|a, b| {
+            (&a.pointer, &a.rule)
+                .cmp(&(&b.pointer, &b.rule))
+                .then(b.message.len().cmp(&a.message.len()))
+        });
+        violations.dedup_by(|later, kept| later.pointer == kept.pointer && later.rule == kept.rule);
+        Self {
+            message_type,
+            schema_version,
+            violations,
+        }
     }
 
     /// The pointers of all violations, in order.

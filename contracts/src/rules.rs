@@ -23,11 +23,19 @@ const MINOR_KEYS: [&str; 3] = ["is_minor", "is_minor_suspected", "subject_is_min
 const MAX_DEPTH: usize = 32;
 
 /// Runs every rule on a whole message.
-pub(crate) fn check(message: &Value, message_type: Option<&str>, major: Option<u32>) -> Vec<Violation> {
+pub(crate) fn check(
+    message: &Value,
+    message_type: Option<&str>,
+    major: Option<u32>,
+) -> Vec<Violation> {
     let mut out = Vec::new();
-    let Some(payload) = message.get("payload") else { return out };
+    let Some(payload) = message.get("payload") else {
+        return out;
+    };
 
-    if concerns_minor(payload, 0) && message.get("sensitivity").and_then(Value::as_str) != Some("SENSITIVE_MINOR") {
+    if concerns_minor(payload, 0)
+        && message.get("sensitivity").and_then(Value::as_str) != Some("SENSITIVE_MINOR")
+    {
         out.push(Violation {
             pointer: "/sensitivity".to_owned(),
             rule: "minor-sensitivity".to_owned(),
@@ -38,30 +46,36 @@ pub(crate) fn check(message: &Value, message_type: Option<&str>, major: Option<u
 
     walk_identities(payload, "/payload", 0, &mut out);
 
-    if let (Some(outer), Some(inner)) =
-        (message.get("case_id").and_then(Value::as_str), payload.get("case_id").and_then(Value::as_str))
+    if let (Some(outer), Some(inner)) = (
+        message.get("case_id").and_then(Value::as_str),
+        payload.get("case_id").and_then(Value::as_str),
+    ) && outer != inner
     {
-        if outer != inner {
-            out.push(Violation {
-                pointer: "/payload/case_id".to_owned(),
-                rule: "case-id-agrees".to_owned(),
-                message: format!("payload case_id `{inner}` differs from the envelope's case_id `{outer}`."),
-            });
-        }
+        out.push(Violation {
+            pointer: "/payload/case_id".to_owned(),
+            rule: "case-id-agrees".to_owned(),
+            message: format!(
+                "payload case_id `{inner}` differs from the envelope's case_id `{outer}`."
+            ),
+        });
     }
 
-    if message_type == Some("REFERRAL") && major == Some(1) {
-        if let (Some(count), Some(subjects)) =
-            (payload.get("subject_count").and_then(Value::as_u64), payload.get("subjects").and_then(Value::as_array))
-        {
-            if count != subjects.len() as u64 {
-                out.push(Violation {
-                    pointer: "/payload/subject_count".to_owned(),
-                    rule: "subject-count".to_owned(),
-                    message: format!("subject_count is {count} but {} subject(s) are listed.", subjects.len()),
-                });
-            }
-        }
+    if message_type == Some("REFERRAL")
+        && major == Some(1)
+        && let (Some(count), Some(subjects)) = (
+            payload.get("subject_count").and_then(Value::as_u64),
+            payload.get("subjects").and_then(Value::as_array),
+        )
+        && count != subjects.len() as u64
+    {
+        out.push(Violation {
+            pointer: "/payload/subject_count".to_owned(),
+            rule: "subject-count".to_owned(),
+            message: format!(
+                "subject_count is {count} but {} subject(s) are listed.",
+                subjects.len()
+            ),
+        });
     }
     out
 }
@@ -72,7 +86,9 @@ fn concerns_minor(value: &Value, depth: usize) -> bool {
     }
     match value {
         Value::Object(map) => {
-            MINOR_KEYS.iter().any(|k| map.get(*k) == Some(&Value::Bool(true)))
+            MINOR_KEYS
+                .iter()
+                .any(|k| map.get(*k) == Some(&Value::Bool(true)))
                 || map.values().any(|v| concerns_minor(v, depth + 1))
         }
         Value::Array(items) => items.iter().any(|v| concerns_minor(v, depth + 1)),
@@ -89,8 +105,10 @@ fn walk_identities(value: &Value, pointer: &str, depth: usize, out: &mut Vec<Vio
         Value::Object(map) => {
             let doc_type = map.get("id_doc_type").and_then(Value::as_str);
             let number = map.get("id_number").and_then(Value::as_str);
-            if let (Some("111" | "112"), Some(number)) = (doc_type, number) {
-                if let Ok(id) = resident_id::parse(number) {
+            if let (Some("111" | "112"), Some(number)) = (doc_type, number)
+                && let Ok(id) = resident_id::parse(number)
+            {
+                {
                     let id_birth = id.birth_date.to_string();
                     if let Some(birth) = map.get("birth_date").and_then(Value::as_str) {
                         // A partial birth date must be a prefix of the full one.

@@ -9,8 +9,12 @@
 pub fn major_of(version: &str) -> Option<u32> {
     let mut parts = version.split('.');
     let major = parts.next()?.parse::<u32>().ok()?;
-    let minor_ok = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    let patch_ok = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let minor_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let patch_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     (major >= 1 && minor_ok && patch_ok && parts.next().is_none()).then_some(major)
 }
 

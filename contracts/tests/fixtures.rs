@@ -30,7 +30,12 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn check_valid(registry: &Registry, path: &Path, message_type: &str, major: u32) -> Result<(), Failed> {
+fn check_valid(
+    registry: &Registry,
+    path: &Path,
+    message_type: &str,
+    major: u32,
+) -> Result<(), Failed> {
     let raw = fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     let validated = registry
         .validate_message(&raw)
@@ -45,7 +50,9 @@ fn check_valid(registry: &Registry, path: &Path, message_type: &str, major: u32)
     let payload = validated.value["payload"].clone();
     let decoded = Payload::decode(validated.message_type, major, payload.clone())
         .map_err(|e| format!("payload does not fit the Rust type: {e}"))?;
-    let encoded = decoded.encode().map_err(|e| format!("cannot encode back: {e}"))?;
+    let encoded = decoded
+        .encode()
+        .map_err(|e| format!("cannot encode back: {e}"))?;
     if encoded != payload {
         return Err(format!(
             "Rust round trip changed the payload.\n  before: {payload}\n  after:  {encoded}"
@@ -113,7 +120,11 @@ fn main() {
             .collect();
         versions.sort();
         for version_dir in versions {
-            let version_name = version_dir.file_name().unwrap().to_string_lossy().into_owned();
+            let version_name = version_dir
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             let major: u32 = version_name.trim_start_matches('v').parse().unwrap_or(0);
             for kind in ["valid", "invalid"] {
                 for file in json_files(&version_dir.join(kind)) {
@@ -132,6 +143,10 @@ fn main() {
             }
         }
     }
-    assert!(!trials.is_empty(), "no fixtures found under {}", root.display());
+    assert!(
+        !trials.is_empty(),
+        "no fixtures found under {}",
+        root.display()
+    );
     libtest_mimic::run(&args, trials).exit();
 }

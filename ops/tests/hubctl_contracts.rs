@@ -7,15 +7,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hubctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hubctl")).args(args).output().expect("hubctl runs")
+    Command::new(env!("CARGO_BIN_EXE_hubctl"))
+        .args(args)
+        .output()
+        .expect("hubctl runs")
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn fixture(rel: &str) -> String {
-    repo().join("contracts/fixtures").join(rel).display().to_string()
+    repo()
+        .join("contracts/fixtures")
+        .join(rel)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -24,8 +34,15 @@ fn validate_reports_every_independent_fault_and_fails() {
     let out = hubctl(&["contracts", "validate", &file]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    for pointer in ["/sent_at", "/payload/person/id_number", "/payload/arrived_at"] {
-        assert!(stdout.contains(&format!("  {pointer}: ")), "missing {pointer} in:\n{stdout}");
+    for pointer in [
+        "/sent_at",
+        "/payload/person/id_number",
+        "/payload/arrived_at",
+    ] {
+        assert!(
+            stdout.contains(&format!("  {pointer}: ")),
+            "missing {pointer} in:\n{stdout}"
+        );
     }
     assert!(stdout.contains("INVALID, 3 violations"), "{stdout}");
 }
@@ -36,7 +53,10 @@ fn validate_prints_ok_for_a_valid_message() {
     let out = hubctl(&["contracts", "validate", &file]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains(": OK (POLICE_ESCORT_HANDOVER v1)"), "{stdout}");
+    assert!(
+        stdout.contains(": OK (POLICE_ESCORT_HANDOVER v1)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -46,7 +66,10 @@ fn validate_fails_if_any_file_is_invalid() {
     let out = hubctl(&["contracts", "validate", &good, &bad]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("OK") && stdout.contains("INVALID"), "{stdout}");
+    assert!(
+        stdout.contains("OK") && stdout.contains("INVALID"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -62,7 +85,12 @@ fn validate_json_output_is_machine_readable() {
 fn check_passes_on_the_catalogue() {
     let out = hubctl(&["contracts", "check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("REFERRAL v1 -> v2"), "{stdout}");
 }
 
@@ -71,7 +99,12 @@ fn check_fails_on_an_uncovered_breaking_change() {
     let dir = fixture("catalogues/uncovered-break");
     let out = hubctl(&["contracts", "check", "--schemas", &dir]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("NOT covered"), "{stdout}");
 }
 
@@ -80,7 +113,12 @@ fn check_passes_on_a_compatible_test_catalogue() {
     let dir = fixture("catalogues/annotation-only-change");
     let out = hubctl(&["contracts", "check", "--schemas", &dir]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -88,7 +126,10 @@ fn list_shows_every_type() {
     let out = hubctl(&["contracts", "list"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout.contains("REFERRAL") && stdout.contains("v1,v2"), "{stdout}");
+    assert!(
+        stdout.contains("REFERRAL") && stdout.contains("v1,v2"),
+        "{stdout}"
+    );
     assert!(stdout.contains("HUB_REJECTED"), "{stdout}");
     assert_eq!(stdout.lines().count(), 1 + 21, "{stdout}");
 }

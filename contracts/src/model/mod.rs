@@ -140,7 +140,11 @@ impl Payload {
             (FollowUpVisit, 1) => FollowUpVisit,
             (HubRejected, 1) => HubRejected,
         );
-        decoded.map_err(|source| DecodeError::Shape { message_type, major, source })
+        decoded.map_err(|source| DecodeError::Shape {
+            message_type,
+            major,
+            source,
+        })
     }
 
     /// Encodes the payload back to JSON.

@@ -45,7 +45,11 @@ pub(crate) enum ContractsCommand {
 pub(crate) fn run(command: ContractsCommand) -> Result<ExitCode> {
     match command {
         ContractsCommand::List { schemas } => list(&load(schemas.as_deref())?),
-        ContractsCommand::Validate { files, json, schemas } => validate(&load(schemas.as_deref())?, &files, json),
+        ContractsCommand::Validate {
+            files,
+            json,
+            schemas,
+        } => validate(&load(schemas.as_deref())?, &files, json),
         ContractsCommand::Check { schemas, verbose } => check(&load(schemas.as_deref())?, verbose),
     }
 }
@@ -62,13 +66,19 @@ fn load(dir: Option<&Path>) -> Result<Registry> {
 }
 
 fn read_dir_recursive(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot read directory {}", dir.display()))? {
+    for entry in
+        fs::read_dir(dir).with_context(|| format!("cannot read directory {}", dir.display()))?
+    {
         let path = entry?.path();
         if path.is_dir() {
             read_dir_recursive(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "json") {
-            let relative = path.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
-            let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let relative = path
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             out.insert(relative, text);
         }
     }
@@ -78,9 +88,15 @@ fn read_dir_recursive(root: &Path, dir: &Path, out: &mut BTreeMap<String, String
 fn list(registry: &Registry) -> Result<ExitCode> {
     let mut types: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for contract in registry.contracts() {
-        types.entry(contract.message_type()).or_default().push(contract.major());
+        types
+            .entry(contract.message_type())
+            .or_default()
+            .push(contract.major());
     }
-    println!("{:<24} {:<5} {:<10} {:<6} SENDERS", "MESSAGE TYPE", "NO.", "VERSIONS", "PII");
+    println!(
+        "{:<24} {:<5} {:<10} {:<6} SENDERS",
+        "MESSAGE TYPE", "NO.", "VERSIONS", "PII"
+    );
     // Catalogue order for known types, then any others (test catalogues) by name.
     let mut ordered: Vec<(&str, Vec<u32>)> = Vec::new();
     for t in MessageType::ALL {
@@ -93,14 +109,24 @@ fn list(registry: &Registry) -> Result<ExitCode> {
         let typed = name.parse::<MessageType>().ok();
         let number = typed.map(|t| t.catalogue_no()).unwrap_or("-");
         let senders = typed
-            .map(|t| t.typical_senders().iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","))
+            .map(|t| {
+                t.typical_senders()
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
             .unwrap_or_default();
         let latest = versions.iter().max().copied().unwrap_or(1);
         let pii = registry
             .contract(name, latest)
             .map(|c| c.annotations().iter().filter(|a| a.pii.is_some()).count())
             .unwrap_or(0);
-        let versions = versions.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(",");
+        let versions = versions
+            .iter()
+            .map(|v| format!("v{v}"))
+            .collect::<Vec<_>>()
+            .join(",");
         println!("{name:<24} {number:<5} {versions:<10} {pii:<6} {senders}");
     }
     Ok(ExitCode::SUCCESS)
@@ -136,10 +162,19 @@ fn validate(registry: &Registry, files: &[PathBuf], json: bool) -> Result<ExitCo
             println!("{line}");
         } else {
             match outcome {
-                Ok(message) => println!("{}: OK ({} v{})", file.display(), message.message_type, message.major),
+                Ok(message) => println!(
+                    "{}: OK ({} v{})",
+                    file.display(),
+                    message.message_type,
+                    message.major
+                ),
                 Err(report) => {
                     let n = report.violations.len();
-                    println!("{}: INVALID, {n} violation{}", file.display(), if n == 1 { "" } else { "s" });
+                    println!(
+                        "{}: INVALID, {n} violation{}",
+                        file.display(),
+                        if n == 1 { "" } else { "s" }
+                    );
                     for violation in &report.violations {
                         println!("  {violation}");
                     }
@@ -147,7 +182,11 @@ fn validate(registry: &Registry, files: &[PathBuf], json: bool) -> Result<ExitCo
             }
         }
     }
-    Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn check(registry: &Registry, verbose: bool) -> Result<ExitCode> {
@@ -159,14 +198,28 @@ fn check(registry: &Registry, verbose: bool) -> Result<ExitCode> {
             print!("{verdict}");
         } else {
             let text = verdict.to_string();
-            print!("{}", text.lines().next().map(|l| format!("{l}\n")).unwrap_or_default());
+            print!(
+                "{}",
+                text.lines()
+                    .next()
+                    .map(|l| format!("{l}\n"))
+                    .unwrap_or_default()
+            );
         }
     }
     println!(
         "{} contract(s), {} version pair(s) checked; {}",
         registry.contracts().count(),
         verdicts.len(),
-        if acceptable { "every change is compatible or covered by a caster" } else { "UNCOVERED breaking change(s) found" }
+        if acceptable {
+            "every change is compatible or covered by a caster"
+        } else {
+            "UNCOVERED breaking change(s) found"
+        }
     );
-    Ok(if acceptable { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if acceptable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
