@@ -44,7 +44,7 @@ pub(crate) fn check(
         });
     }
 
-    walk_identities(payload, "/payload", 0, &mut out);
+    walk_identities(payload, &mut Vec::new(), &mut out);
 
     if let (Some(outer), Some(inner)) = (
         message.get("case_id").and_then(Value::as_str),
@@ -96,9 +96,30 @@ fn concerns_minor(value: &Value, depth: usize) -> bool {
     }
 }
 
+/// One step of the path from the payload to the current value; rendered into a JSON
+/// pointer only when a violation is reported, so a valid message allocates nothing here.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn render(path: &[Step<'_>], leaf: &str) -> String {
+    let mut pointer = String::from("/payload");
+    for step in path {
+        pointer.push('/');
+        match step {
+            Step::Key(k) => pointer.push_str(&k.replace('~', "~0").replace('/', "~1")),
+            Step::Index(i) => pointer.push_str(&i.to_string()),
+        }
+    }
+    pointer.push('/');
+    pointer.push_str(leaf);
+    pointer
+}
+
 /// Finds objects carrying a resident ID number and checks it against the fields beside it.
-fn walk_identities(value: &Value, pointer: &str, depth: usize, out: &mut Vec<Violation>) {
-    if depth > MAX_DEPTH {
+fn walk_identities<'a>(value: &'a Value, path: &mut Vec<Step<'a>>, out: &mut Vec<Violation>) {
+    if path.len() > MAX_DEPTH {
         return;
     }
     match value {
@@ -108,41 +129,48 @@ fn walk_identities(value: &Value, pointer: &str, depth: usize, out: &mut Vec<Vio
             if let (Some("111" | "112"), Some(number)) = (doc_type, number)
                 && let Ok(id) = resident_id::parse(number)
             {
+                let id_birth = id.birth_date.to_string();
+                // A partial birth date must be a prefix of the full one.
+                if let Some(birth) = map.get("birth_date").and_then(Value::as_str)
+                    && !id_birth.starts_with(birth)
                 {
-                    let id_birth = id.birth_date.to_string();
-                    if let Some(birth) = map.get("birth_date").and_then(Value::as_str) {
-                        // A partial birth date must be a prefix of the full one.
-                        if !id_birth.starts_with(birth) {
-                            out.push(Violation {
-                                pointer: format!("{pointer}/birth_date"),
-                                rule: "id-number-birth-date".to_owned(),
-                                message: format!(
-                                    "birth_date {birth} disagrees with the birth date {id_birth} inside id_number."
-                                ),
-                            });
-                        }
-                    }
-                    if let Some(sex) = map.get("sex_code").and_then(Value::as_str) {
-                        let id_sex = id.sex.code();
-                        if (sex == "1" || sex == "2") && sex != id_sex {
-                            out.push(Violation {
-                                pointer: format!("{pointer}/sex_code"),
-                                rule: "id-number-sex".to_owned(),
-                                message: format!(
-                                    "sex_code {sex} disagrees with id_number, whose sequence digit gives sex {id_sex}."
-                                ),
-                            });
-                        }
-                    }
+                    out.push(Violation {
+                        pointer: render(path, "birth_date"),
+                        rule: "id-number-birth-date".to_owned(),
+                        message: format!(
+                            "birth_date {birth} disagrees with the birth date {id_birth} inside id_number."
+                        ),
+                    });
+                }
+                let id_sex = id.sex.code();
+                if let Some(sex) = map.get("sex_code").and_then(Value::as_str)
+                    && (sex == "1" || sex == "2")
+                    && sex != id_sex
+                {
+                    out.push(Violation {
+                        pointer: render(path, "sex_code"),
+                        rule: "id-number-sex".to_owned(),
+                        message: format!(
+                            "sex_code {sex} disagrees with id_number, whose sequence digit gives sex {id_sex}."
+                        ),
+                    });
                 }
             }
             for (key, child) in map {
-                walk_identities(child, &format!("{pointer}/{key}"), depth + 1, out);
+                if child.is_object() || child.is_array() {
+                    path.push(Step::Key(key));
+                    walk_identities(child, path, out);
+                    path.pop();
+                }
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                walk_identities(child, &format!("{pointer}/{i}"), depth + 1, out);
+                if child.is_object() || child.is_array() {
+                    path.push(Step::Index(i));
+                    walk_identities(child, path, out);
+                    path.pop();
+                }
             }
         }
         _ => {}

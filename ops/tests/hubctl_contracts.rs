@@ -133,3 +133,20 @@ fn list_shows_every_type() {
     assert!(stdout.contains("HUB_REJECTED"), "{stdout}");
     assert_eq!(stdout.lines().count(), 1 + 21, "{stdout}");
 }
+
+#[test]
+fn fields_lists_annotations_of_a_contract() {
+    let out = hubctl(&["contracts", "fields", "POLICE_ESCORT_HANDOVER"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("/health_at_handover/notes "))
+        .expect("notes listed");
+    assert!(
+        line.contains("health") && line.contains("SENSITIVE"),
+        "{line}"
+    );
+    let unknown = hubctl(&["contracts", "fields", "NO_SUCH_TYPE"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}

@@ -31,6 +31,17 @@ pub(crate) enum ContractsCommand {
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
     },
+    /// Show every field of a contract with its personal-information kind and sensitivity.
+    Fields {
+        /// Message type, e.g. REFERRAL.
+        message_type: String,
+        /// Major version (default: the newest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Read the catalogue from this `schemas/` directory instead of the built-in one.
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+    },
     /// Compare adjacent versions of every contract; fail on a breaking change no caster covers.
     Check {
         /// Read the catalogue from this `schemas/` directory instead of the built-in one.
@@ -50,6 +61,11 @@ pub(crate) fn run(command: ContractsCommand) -> Result<ExitCode> {
             json,
             schemas,
         } => validate(&load(schemas.as_deref())?, &files, json),
+        ContractsCommand::Fields {
+            message_type,
+            version,
+            schemas,
+        } => fields(&load(schemas.as_deref())?, &message_type, version),
         ContractsCommand::Check { schemas, verbose } => check(&load(schemas.as_deref())?, verbose),
     }
 }
@@ -127,7 +143,32 @@ fn list(registry: &Registry) -> Result<ExitCode> {
             .map(|v| format!("v{v}"))
             .collect::<Vec<_>>()
             .join(",");
-        println!("{name:<24} {number:<5} {versions:<10} {pii:<6} {senders}");
+        println!("{name:<24} {number:<5} {versions:<10} {pii:<10} {senders}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fields(registry: &Registry, message_type: &str, version: Option<u32>) -> Result<ExitCode> {
+    let versions = registry.versions(message_type);
+    let Some(major) = version.or_else(|| versions.last().copied()) else {
+        anyhow::bail!("`{message_type}` is not in the catalogue (see `hubctl contracts list`)");
+    };
+    let contract = registry
+        .contract(message_type, major)
+        .with_context(|| format!("{message_type} has no version {major}; it has {versions:?}"))?;
+    println!("{message_type} v{major}");
+    println!("{:<56} {:<22} SENSITIVITY", "FIELD", "PII");
+    for field in contract.annotations() {
+        let sensitivity = match field.sensitivity {
+            contracts::model::Sensitivity::General => "GENERAL",
+            contracts::model::Sensitivity::Sensitive => "SENSITIVE",
+            contracts::model::Sensitivity::SensitiveMinor => "SENSITIVE_MINOR",
+        };
+        println!(
+            "{:<56} {:<22} {sensitivity}",
+            field.pointer,
+            field.pii.as_deref().unwrap_or("-")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
