@@ -1,20 +1,37 @@
 //! The hub: the router between the departments' systems.
 //!
-//! What will live here (issues "Hub core on RabbitMQ", "Embedded default", "Identity sync"):
+//! # Layout
 //!
-//! * `transport` — the `Transport` trait and its two implementations (RabbitMQ via lapin,
-//!   and the embedded SQLite queues), held to one conformance suite in `tests/`;
-//! * `pipeline` — per ingress message: authenticate the sender, validate against
-//!   [`contracts`], authorize, deduplicate by `message_id`, apply effects, route, project
-//!   per recipient, cast to the version each recipient reads, and commit all of it with the
-//!   outgoing deliveries in one store transaction (transactional outbox);
-//! * `recoverability` — the one pure function that decides retry versus dead letter;
-//! * `store`, `identity`, `workflow`, `deadlines`, `http`, `telemetry`.
+//! * [`transport`] — the `Transport` trait with its delivery rules, and the RabbitMQ
+//!   implementation ([`transport::amqp`]); the embedded SQLite transport follows;
+//! * [`config`] — typed configuration (`hub.toml` + `HUB_…` environment), validated without
+//!   I/O before anything starts; the authorization matrix and the route table;
+//! * [`recoverability`] — the one pure function deciding retry versus dead letter;
+//! * [`store`] — the hub's SQLite store: inbox (deduplication), outbox, per-stream sequence
+//!   numbers, dead-letter index; [`relay`] publishes the outbox with confirms;
+//! * [`pipeline`] — per ingress message: authenticate, validate, authorize, deduplicate,
+//!   route, project, cast, commit; [`ingress`] runs it per department queue;
+//! * [`dead_letters`] — the dead-letter index and replay;
+//! * [`http`] — HTTP ingress (`POST /v1/messages`), `/healthz`, `/readyz`;
+//! * [`app`] — wiring and graceful shutdown.
 //!
-//! Invariant the whole crate will keep: an ingress message is acknowledged only after its
-//! effects and every outgoing delivery are durably committed.
+//! # Invariants
 //!
-//! Today the crate only re-exports the contracts it will route, so that the workspace
-//! builds and the dependency direction (hub → contracts, never the reverse) is fixed.
+//! * An ingress message is acknowledged only after its effects and every outgoing message
+//!   (deliveries, or the refusal notice and the dead-letter copy) are committed in one store
+//!   transaction (transactional outbox).
+//! * A message reaches a department only through the pipeline's authorization and
+//!   projection; nothing is delivered that the department may not receive.
+
+pub mod app;
+pub mod config;
+pub mod dead_letters;
+pub mod http;
+pub mod ingress;
+pub mod pipeline;
+pub mod recoverability;
+pub mod relay;
+pub mod store;
+pub mod transport;
 
 pub use contracts;

@@ -1,0 +1,145 @@
+//! Per-department settings: how a department authenticates (broker user, hashed HTTP
+//! tokens, the organisation codes it may send as), which contract version it reads, and
+//! which fields it may receive.
+//!
+//! Invariants: tokens are never stored, only their SHA-256 (64 lowercase hex digits); a
+//! token lookup hashes the presented token once and compares it with *every* configured
+//! hash in constant time, so the time taken says nothing about which hash nearly matched.
+
+use std::collections::BTreeMap;
+
+use contracts::annotations::FieldPolicy;
+use contracts::model::{Actor, Sensitivity};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// One department's settings (`[departments.<CODE>]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentConfig {
+    /// Its RabbitMQ user: messages published by this user (validated `user_id`) are from
+    /// this department. Absent → the department cannot publish over AMQP.
+    #[serde(default)]
+    pub broker_user: Option<String>,
+    /// SHA-256 hashes (64 lowercase hex digits) of its HTTP bearer tokens; several allow
+    /// rotation. Never the tokens themselves.
+    #[serde(default)]
+    pub http_token_sha256: Vec<String>,
+    /// GB 32100 unified social credit codes it may send as (`sender_org_code`).
+    #[serde(default)]
+    pub org_codes: Vec<String>,
+    /// The contract major version it reads, per message type; types not listed: 1.
+    #[serde(default)]
+    pub reads: BTreeMap<String, u32>,
+    /// The highest sensitivity it may receive (`GENERAL`, `SENSITIVE`, `SENSITIVE_MINOR`).
+    /// Default `GENERAL`.
+    #[serde(default = "default_max_sensitivity")]
+    pub max_sensitivity: Sensitivity,
+    /// The `x-pii` kinds it may receive (`name`, `id_number`, `health`, …). Default none.
+    #[serde(default)]
+    pub allowed_pii: Vec<String>,
+}
+
+/// The default [`DepartmentConfig::max_sensitivity`]: least privilege.
+pub fn default_max_sensitivity() -> Sensitivity {
+    Sensitivity::General
+}
+
+impl Default for DepartmentConfig {
+    fn default() -> Self {
+        DepartmentConfig {
+            broker_user: None,
+            http_token_sha256: Vec::new(),
+            org_codes: Vec::new(),
+            reads: BTreeMap::new(),
+            max_sensitivity: default_max_sensitivity(),
+            allowed_pii: Vec::new(),
+        }
+    }
+}
+
+impl DepartmentConfig {
+    /// The field policy for projection.
+    pub fn field_policy(&self) -> FieldPolicy {
+        FieldPolicy {
+            max_sensitivity: Some(self.max_sensitivity),
+            allowed_pii: self.allowed_pii.iter().cloned().collect(),
+        }
+    }
+}
+
+/// The SHA-256 of a token as 64 lowercase hex digits, the form `http_token_sha256` holds
+/// (`printf %s TOKEN | sha256sum`).
+pub fn token_sha256(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Whether two byte strings are equal, in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(difference) == 0
+}
+
+/// The department whose configured hashes include the token's hash.
+pub(super) fn department_of_token(
+    departments: &BTreeMap<Actor, DepartmentConfig>,
+    token: &str,
+) -> Option<Actor> {
+    if token.is_empty() {
+        return None;
+    }
+    let presented = token_sha256(token);
+    let mut found = None;
+    for (actor, department) in departments {
+        for hash in &department.http_token_sha256 {
+            // Compare every hash (no early exit); configured hashes are compared in lower
+            // case, which is the only form validation accepts.
+            if constant_time_eq(presented.as_bytes(), hash.as_bytes()) && found.is_none() {
+                found = Some(*actor);
+            }
+        }
+    }
+    found
+}
+
+/// Whether a configured hash has the required form.
+pub(super) fn is_token_hash(hash: &str) -> bool {
+    hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hash_matches_sha256sum() {
+        // printf %s abc | sha256sum
+        assert_eq!(
+            token_sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(is_token_hash(&token_sha256("anything")));
+        assert!(!is_token_hash(&token_sha256("x").to_uppercase()));
+    }
+
+    #[test]
+    fn constant_time_eq_compares_bytes() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

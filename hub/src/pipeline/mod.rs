@@ -1,0 +1,472 @@
+//! The pipeline: what the hub does with one ingress message.
+//!
+//! ```text
+//! publisher → department ─ validate (contracts) ─ sender = publisher? ─ may send? ─ seen before?
+//!   ─ route (route table + ORIGINAL_SENDER) ─ for each recipient: may receive? cast to the
+//!   version it reads, project to the fields it may see ─ commit inbox + outbox (one transaction)
+//! ```
+//!
+//! Invariants:
+//! * The outcome of a message is decided here and only here; the ingress worker merely
+//!   settles the delivery according to the [`Verdict`] (or to [`crate::recoverability`] when
+//!   processing failed transiently).
+//! * Accepted: the inbox row and every delivery are committed together; a message id seen
+//!   before is a [`Verdict::Duplicate`] and changes nothing.
+//! * Refused: nothing reaches a recipient; the original bytes go to `dead.ingress` with every
+//!   reason and the sender gets `HUB_REJECTED`, committed together ([`refusal`]).
+//! * Pure apart from the store: the same message and the same store state give the same
+//!   verdict.
+
+pub mod clock;
+pub mod projection;
+pub mod refusal;
+
+use std::sync::Arc;
+
+use contracts::model::Actor;
+use contracts::report::{ValidationReport, Violation};
+use contracts::{MessageType, Registry};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::config::{HubConfig, Recipient};
+use crate::store::{AcceptedMessage, CommitOutcome, PlannedMessage, Store, StoreError};
+use crate::transport::{HeaderValue, Headers, header};
+pub use refusal::{HubIdentity, RejectionStage};
+
+/// Who published an ingress message, as the transport authenticated it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publisher {
+    /// A broker user (RabbitMQ-validated `user_id`).
+    BrokerUser(String),
+    /// A department already authenticated by the HTTP ingress (bearer token).
+    Department(Actor),
+}
+
+/// One delivery the pipeline planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedDelivery {
+    /// Recipient.
+    pub recipient: Actor,
+    /// Contract major version delivered.
+    pub major: u32,
+    /// Pointer patterns removed by projection.
+    pub projected_away: Vec<String>,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Routed: deliveries committed to the outbox.
+    Accepted {
+        /// Message id.
+        message_id: String,
+        /// Sender.
+        sender: Actor,
+        /// The deliveries.
+        deliveries: Vec<PlannedDelivery>,
+    },
+    /// Seen before: nothing changed.
+    Duplicate {
+        /// Message id.
+        message_id: String,
+    },
+    /// Refused: dead letter and notice committed.
+    Refused {
+        /// Stage.
+        stage: RejectionStage,
+        /// Every reason.
+        reasons: Vec<Violation>,
+    },
+}
+
+/// Processing failed for a reason that may pass (the store is busy or unreachable).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Store failure.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Encoding a delivery failed (a bug, not an input problem).
+    #[error("encoding a delivery failed: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl PipelineError {
+    /// Whether trying again later can help.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PipelineError::Store(e) => e.is_transient(),
+            PipelineError::Encode(_) => false,
+        }
+    }
+}
+
+/// The pipeline, shared by all ingress workers.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    registry: Arc<Registry>,
+    config: Arc<HubConfig>,
+    store: Store,
+    identity: HubIdentity,
+}
+
+/// An early exit: refuse with this stage and these reasons.
+struct Refusal(RejectionStage, Vec<Violation>);
+
+fn reason(pointer: &str, rule: &str, message: String) -> Vec<Violation> {
+    vec![Violation {
+        pointer: pointer.to_owned(),
+        rule: rule.to_owned(),
+        message,
+    }]
+}
+
+fn stage_of(report: &ValidationReport) -> RejectionStage {
+    if report.violations.iter().any(|v| v.rule == "json") {
+        RejectionStage::Parse
+    } else if report
+        .violations
+        .iter()
+        .any(|v| v.pointer.starts_with("/payload"))
+    {
+        RejectionStage::Contract
+    } else {
+        RejectionStage::Envelope
+    }
+}
+
+impl Pipeline {
+    /// A pipeline over the given catalogue, configuration and store.
+    pub fn new(
+        registry: Arc<Registry>,
+        config: Arc<HubConfig>,
+        store: Store,
+        identity: HubIdentity,
+    ) -> Self {
+        Self {
+            registry,
+            config,
+            store,
+            identity,
+        }
+    }
+
+    /// The store the pipeline commits to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Decides and commits the fate of one ingress message.
+    pub async fn process(
+        &self,
+        raw: &[u8],
+        publisher: &Publisher,
+    ) -> Result<Verdict, PipelineError> {
+        let sender = match publisher {
+            Publisher::Department(d) => Some(*d),
+            Publisher::BrokerUser(user) => self.config.department_of_broker_user(user),
+        };
+        let publisher_name = match publisher {
+            Publisher::BrokerUser(user) => user.clone(),
+            Publisher::Department(d) => format!("http:{}", d.as_str()),
+        };
+        let parsed: Option<Value> = serde_json::from_slice(raw).ok();
+        let outcome = match sender {
+            None => Err(Refusal(
+                RejectionStage::SenderMismatch,
+                reason(
+                    "",
+                    "publisher",
+                    format!("publisher `{publisher_name}` is not a configured department."),
+                ),
+            )),
+            Some(sender) => self.accept(raw, sender).await?,
+        };
+        match outcome {
+            Ok(verdict) => Ok(verdict),
+            Err(Refusal(stage, reasons)) => {
+                let refused = refusal::Refused {
+                    raw,
+                    parsed: parsed.as_ref(),
+                    sender,
+                    publisher: Some(&publisher_name),
+                };
+                let planned = refusal::plan_refusal(&self.identity, &refused, stage, &reasons);
+                self.store.commit_refusal(planned).await?;
+                Ok(Verdict::Refused { stage, reasons })
+            }
+        }
+    }
+
+    /// The acceptance path; `Ok(Err(refusal))` when the message is refused.
+    async fn accept(
+        &self,
+        raw: &[u8],
+        sender: Actor,
+    ) -> Result<Result<Verdict, Refusal>, PipelineError> {
+        let validated = match self.registry.validate_message(raw) {
+            Ok(v) => v,
+            Err(report) => return Ok(Err(Refusal(stage_of(&report), report.violations))),
+        };
+        let message = &validated.value;
+        let message_type = validated.message_type;
+        let text = |name: &str| {
+            message
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let message_id = text("message_id").to_owned();
+
+        // The envelope must name the authenticated department (and one of its org codes).
+        let declared = text("sender_org_type");
+        if declared != sender.as_str() {
+            return Ok(Err(Refusal(
+                RejectionStage::SenderMismatch,
+                reason(
+                    "/sender_org_type",
+                    "sender",
+                    format!(
+                        "the message says it comes from {declared}, but it was published by {}.",
+                        sender.as_str()
+                    ),
+                ),
+            )));
+        }
+        if !self
+            .config
+            .may_use_org_code(sender, text("sender_org_code"))
+        {
+            return Ok(Err(Refusal(
+                RejectionStage::SenderMismatch,
+                reason(
+                    "/sender_org_code",
+                    "sender",
+                    format!(
+                        "{} is not an organisation code configured for {}.",
+                        text("sender_org_code"),
+                        sender.as_str()
+                    ),
+                ),
+            )));
+        }
+        if !self
+            .config
+            .authorization
+            .may_send(sender, message_type.as_str())
+        {
+            return Ok(Err(Refusal(
+                RejectionStage::Unauthorized,
+                reason(
+                    "/message_type",
+                    "authorization",
+                    format!(
+                        "{} may not send {}.",
+                        sender.as_str(),
+                        message_type.as_str()
+                    ),
+                ),
+            )));
+        }
+        if self.store.is_duplicate(&message_id).await? {
+            return Ok(Ok(Verdict::Duplicate { message_id }));
+        }
+
+        let recipients = self.resolve_recipients(message_type, message).await?;
+        if recipients.is_empty() {
+            return Ok(Err(Refusal(
+                RejectionStage::Unroutable,
+                reason(
+                    "/message_type",
+                    "route",
+                    format!(
+                        "no route delivers {} from {} to anyone.",
+                        message_type.as_str(),
+                        sender.as_str()
+                    ),
+                ),
+            )));
+        }
+
+        let case_id = message
+            .get("case_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut planned = Vec::with_capacity(recipients.len());
+        let mut deliveries = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            match self.plan_delivery(message, message_type, validated.major, sender, recipient)? {
+                Ok((message_out, delivery)) => {
+                    planned.push(PlannedMessage {
+                        case_id: case_id.clone(),
+                        ..message_out
+                    });
+                    deliveries.push(delivery);
+                }
+                Err(refusal) => return Ok(Err(refusal)),
+            }
+        }
+        let accepted = AcceptedMessage {
+            message_id: message_id.clone(),
+            sender: sender.as_str().to_owned(),
+            message_type: message_type.as_str().to_owned(),
+            case_id,
+            body_sha256: sha256_hex(raw),
+        };
+        Ok(Ok(
+            match self.store.commit_accepted(&accepted, planned).await? {
+                CommitOutcome::Committed { .. } => Verdict::Accepted {
+                    message_id,
+                    sender,
+                    deliveries,
+                },
+                CommitOutcome::Duplicate { .. } => Verdict::Duplicate { message_id },
+            },
+        ))
+    }
+
+    /// Route-table recipients, with ORIGINAL_SENDER resolved through the inbox and every
+    /// recipient checked against the receive side of the authorization matrix.
+    async fn resolve_recipients(
+        &self,
+        message_type: MessageType,
+        message: &Value,
+    ) -> Result<Vec<Actor>, PipelineError> {
+        let mut out: Vec<Actor> = Vec::new();
+        for recipient in self.config.recipients(message_type.as_str(), message) {
+            let department = match recipient {
+                Recipient::Department(d) => Some(d),
+                Recipient::OriginalSender => {
+                    match message.get("correlation_id").and_then(Value::as_str) {
+                        Some(id) => self
+                            .store
+                            .sender_of(id)
+                            .await?
+                            .and_then(|s| s.parse_actor()),
+                        None => None,
+                    }
+                }
+            };
+            if let Some(d) = department
+                && !out.contains(&d)
+                && self
+                    .config
+                    .authorization
+                    .may_receive(d, message_type.as_str())
+            {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Casts and projects the message for one recipient.
+    fn plan_delivery(
+        &self,
+        message: &Value,
+        message_type: MessageType,
+        major: u32,
+        sender: Actor,
+        recipient: Actor,
+    ) -> Result<Result<(PlannedMessage, PlannedDelivery), Refusal>, PipelineError> {
+        let wanted = self.config.reads(recipient, message_type.as_str());
+        let mut payload = message.get("payload").cloned().unwrap_or(Value::Null);
+        if wanted != major {
+            payload = match contracts::casting::cast(message_type, major, wanted, &payload) {
+                Ok(p) => p,
+                Err(error) => {
+                    return Ok(Err(Refusal(
+                        RejectionStage::Contract,
+                        reason(
+                            "/payload",
+                            "cast",
+                            format!(
+                                "{} reads {} v{wanted}, and this message cannot be expressed in it: {error}",
+                                recipient.as_str(),
+                                message_type.as_str()
+                            ),
+                        ),
+                    )));
+                }
+            };
+        }
+        let projected_away = match self.registry.contract(message_type.as_str(), wanted) {
+            Some(contract) => projection::project(
+                &mut payload,
+                contract.annotations(),
+                &self.config.field_policy(recipient),
+            ),
+            None => Vec::new(),
+        };
+        let mut delivered = message.clone();
+        delivered["payload"] = payload;
+        delivered["schema_version"] = Value::from(contracts::version::version_string(wanted));
+        let message_id = message
+            .get("message_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+
+        let mut headers = Headers::new();
+        headers.insert(
+            header::SENDER.to_owned(),
+            HeaderValue::Text(sender.as_str().to_owned()),
+        );
+        headers.insert(
+            header::MESSAGE_TYPE.to_owned(),
+            HeaderValue::Text(message_type.as_str().to_owned()),
+        );
+        headers.insert(
+            header::SCHEMA_VERSION.to_owned(),
+            HeaderValue::Text(contracts::version::version_string(wanted)),
+        );
+        if let Some(case) = message.get("case_id").and_then(Value::as_str) {
+            headers.insert(
+                header::CASE_ID.to_owned(),
+                HeaderValue::Text(case.to_owned()),
+            );
+        }
+        if !projected_away.is_empty() {
+            headers.insert(
+                header::PROJECTED_AWAY.to_owned(),
+                HeaderValue::Text(projected_away.join(",")),
+            );
+        }
+        let planned = PlannedMessage {
+            message_id,
+            address: crate::transport::Address::Deliver(recipient).queue_name(),
+            message_type: message_type.as_str().to_owned(),
+            case_id: None,
+            stream: Some((sender.as_str().to_owned(), recipient.as_str().to_owned())),
+            body: serde_json::to_vec(&delivered)?,
+            headers,
+        };
+        Ok(Ok((
+            planned,
+            PlannedDelivery {
+                recipient,
+                major: wanted,
+                projected_away,
+            },
+        )))
+    }
+}
+
+/// Lower-case hex SHA-256 of the bytes.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Parses a department code (`"GRID"`) into an actor.
+trait ParseActor {
+    fn parse_actor(&self) -> Option<Actor>;
+}
+
+impl ParseActor for String {
+    fn parse_actor(&self) -> Option<Actor> {
+        Actor::ALL.into_iter().find(|a| a.as_str() == self)
+    }
+}
