@@ -121,12 +121,23 @@ async fn index_queue<T: Transport>(
     }
 }
 
-/// Replays dead letter `id` into the pipeline once, recording who and why.
+/// The recipient of a `dead.<DEPT>` queue (a delivery that department could not take).
+fn failed_delivery_recipient(queue: &str) -> Option<Actor> {
+    let code = queue.strip_prefix("dead.")?;
+    Actor::ALL
+        .into_iter()
+        .find(|a| *a != Actor::Hub && a.as_str() == code)
+}
+
+/// Replays dead letter `id` once, recording who and why: a refused ingress message goes back
+/// through the pipeline as its original sender; a delivery a department could not take goes
+/// back to that department's delivery queue (the hub accepted it already, so going through
+/// ingress again would only be deduplicated away).
 ///
 /// The replayed message and the replay record are committed in one store transaction
-/// (`commit_replay`); the relay then publishes it to the original sender's ingress queue.
-/// So a replay needs only the store: `hubctl dead-letters replay` works against the hub's
-/// database while the hub runs, and a crash cannot leave a replay half done.
+/// (`commit_replay`); the relay then publishes it. So a replay needs only the store:
+/// `hubctl dead-letters replay` works against the hub's database while the hub runs, and a
+/// crash cannot leave a replay half done.
 pub async fn replay(
     store: &Store,
     id: i64,
@@ -145,26 +156,42 @@ pub async fn replay(
             by: by.clone(),
         });
     }
-    let sender = text(&letter.headers, header::SENDER)
-        .and_then(|s| Actor::ALL.into_iter().find(|a| a.as_str() == s))
-        .or_else(|| letter.publisher.as_deref().and_then(&sender_of_publisher))
-        .ok_or(ReplayError::NoSender(id))?;
-    let mut headers = Headers::new();
+    let (address, mut headers) = match failed_delivery_recipient(&letter.queue) {
+        Some(recipient) => {
+            let mut headers = letter.headers.clone();
+            for dead in [
+                header::DEAD_STAGE,
+                header::DEAD_REASONS,
+                header::DEAD_PUBLISHER,
+            ] {
+                headers.remove(dead);
+            }
+            (Address::Deliver(recipient), headers)
+        }
+        None => {
+            let sender = text(&letter.headers, header::SENDER)
+                .and_then(|s| Actor::ALL.into_iter().find(|a| a.as_str() == s))
+                .or_else(|| letter.publisher.as_deref().and_then(&sender_of_publisher))
+                .ok_or(ReplayError::NoSender(id))?;
+            let mut headers = Headers::new();
+            headers.insert(
+                header::ORIGINAL_PUBLISHER.to_owned(),
+                HeaderValue::Text(sender.as_str().to_owned()),
+            );
+            (Address::Ingress(sender), headers)
+        }
+    };
     headers.insert(header::REPLAY_OF.to_owned(), HeaderValue::Int(id));
     headers.insert(
         header::REPLAYED_BY.to_owned(),
         HeaderValue::Text(by.to_owned()),
-    );
-    headers.insert(
-        header::ORIGINAL_PUBLISHER.to_owned(),
-        HeaderValue::Text(sender.as_str().to_owned()),
     );
     let planned = PlannedMessage {
         message_id: letter
             .message_id
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        address: Address::Ingress(sender).queue_name(),
+        address: address.queue_name(),
         message_type: letter
             .message_type
             .clone()

@@ -5,8 +5,11 @@
 //!   message is validated, its sender checked against the token and its type against the
 //!   send side of the authorization matrix; then it is published to the department's ingress
 //!   queue. `202` only after the publish is confirmed; `4xx` with every violation as JSON
-//!   otherwise; `413` over the size limit; `503` when the broker is unreachable (the
-//!   department retries; nothing was accepted).
+//!   otherwise (`401` unknown token, `413` over the size limit, `422` contract violations,
+//!   `403` sender or organisation code not the token's, or a type the department may not
+//!   send); `503` when the broker is unreachable or the publish is not confirmed within
+//!   `request_timeout_ms` (the outcome is unknown: the department sends again, and the
+//!   pipeline deduplicates by `message_id`).
 //! * `GET /healthz` — the process is up. `GET /readyz` — broker and store reachable.
 //!
 //! Invariant: a 202 means the message is durably in `ingress.<DEPT>`; the pipeline then
@@ -14,11 +17,13 @@
 //! with `x-hub-original-publisher`, which the pipeline trusts only from that user).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
+use axum::http::{HeaderMap, HeaderValue as HttpHeaderValue, StatusCode, header::AUTHORIZATION};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use contracts::Registry;
@@ -76,11 +81,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 async fn submit<T: Transport>(
     State(state): State<Arc<HttpState<T>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(department) = bearer(&headers).and_then(|t| state.config.department_of_token(t))
     else {
-        return problem(
+        let mut response = problem(
             StatusCode::UNAUTHORIZED,
             "unknown or missing bearer token",
             one(
@@ -89,14 +94,60 @@ async fn submit<T: Transport>(
                 "send `Authorization: Bearer <your department's token>`.".to_owned(),
             ),
         );
+        response.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            HttpHeaderValue::from_static("Bearer"),
+        );
+        return response;
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let (title, rule, detail) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                (
+                    "the message is too large",
+                    "size",
+                    format!(
+                        "the body exceeds the limit of {} bytes.",
+                        state.config.http.max_body_bytes
+                    ),
+                )
+            } else {
+                ("the body could not be read", "body", rejection.body_text())
+            };
+            return problem(status, title, one("", rule, detail));
+        }
     };
     let validated = match state.registry.validate_message(&body) {
         Ok(v) => v,
         Err(report) => {
+            let stage = if report.violations.iter().any(|v| v.rule == "json") {
+                "PARSE"
+            } else if report
+                .violations
+                .iter()
+                .any(|v| v.pointer.starts_with("/payload"))
+            {
+                "CONTRACT"
+            } else {
+                "ENVELOPE"
+            };
+            let violations = serde_json::to_value(&report.violations).unwrap_or(Value::Null);
+            let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+            keep_refused(
+                &state.store,
+                department,
+                &body,
+                parsed.as_ref(),
+                stage,
+                &violations,
+            )
+            .await;
             return problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "the message breaks its contract",
-                serde_json::to_value(&report.violations).unwrap_or(Value::Null),
+                violations,
             );
         }
     };
@@ -107,33 +158,70 @@ async fn submit<T: Transport>(
         .and_then(Value::as_str)
         .unwrap_or_default();
     if declared != department.as_str() {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "sender mismatch",
-            one(
-                "/sender_org_type",
-                "sender",
-                format!(
-                    "the token belongs to {}, the message says {declared}.",
-                    department.as_str()
-                ),
+        let violations = one(
+            "/sender_org_type",
+            "sender",
+            format!(
+                "the token belongs to {}, the message says {declared}.",
+                department.as_str()
             ),
         );
+        keep_refused(
+            &state.store,
+            department,
+            &body,
+            Some(&validated.value),
+            "SENDER_MISMATCH",
+            &violations,
+        )
+        .await;
+        return problem(StatusCode::FORBIDDEN, "sender mismatch", violations);
+    }
+    let org_code = validated
+        .value
+        .get("sender_org_code")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !state.config.may_use_org_code(department, org_code) {
+        let violations = one(
+            "/sender_org_code",
+            "sender",
+            format!(
+                "{org_code} is not an organisation code configured for {}.",
+                department.as_str()
+            ),
+        );
+        keep_refused(
+            &state.store,
+            department,
+            &body,
+            Some(&validated.value),
+            "SENDER_MISMATCH",
+            &violations,
+        )
+        .await;
+        return problem(StatusCode::FORBIDDEN, "sender mismatch", violations);
     }
     if !state
         .config
         .authorization
         .may_send(department, message_type)
     {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "not authorized",
-            one(
-                "/message_type",
-                "authorization",
-                format!("{} may not send {message_type}.", department.as_str()),
-            ),
+        let violations = one(
+            "/message_type",
+            "authorization",
+            format!("{} may not send {message_type}.", department.as_str()),
         );
+        keep_refused(
+            &state.store,
+            department,
+            &body,
+            Some(&validated.value),
+            "UNAUTHORIZED",
+            &violations,
+        )
+        .await;
+        return problem(StatusCode::FORBIDDEN, "not authorized", violations);
     }
     let message_id = validated
         .value
@@ -153,17 +241,68 @@ async fn submit<T: Transport>(
         body: body.to_vec(),
         headers: hub_headers,
     };
-    match state.transport.publish(outgoing).await {
-        Ok(()) => (
+    let timeout = Duration::from_millis(state.config.http.request_timeout_ms);
+    match tokio::time::timeout(timeout, state.transport.publish(outgoing)).await {
+        Ok(Ok(())) => (
             StatusCode::ACCEPTED,
             axum::Json(json!({ "message_id": message_id, "status": "accepted" })),
         )
             .into_response(),
-        Err(error) => problem(
+        Ok(Err(error)) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "the hub could not store the message; send it again",
             one("", "broker", error.to_string()),
         ),
+        Err(_) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the hub could not store the message in time; send it again",
+            one(
+                "",
+                "broker",
+                format!(
+                    "the broker did not confirm the message within {} ms.",
+                    state.config.http.request_timeout_ms
+                ),
+            ),
+        ),
+    }
+}
+
+/// Keeps a refused HTTP submission for inspection (ARCHITECTURE.md: bad input is kept), in
+/// the dead-letter index under `dead.ingress` like a refused AMQP message. Best effort: the
+/// department already has every reason in the HTTP answer, so a store failure is logged, not
+/// turned into a different answer.
+async fn keep_refused(
+    store: &Store,
+    department: Actor,
+    body: &[u8],
+    parsed: Option<&Value>,
+    stage: &str,
+    violations: &Value,
+) {
+    let field = |name: &str| {
+        parsed
+            .and_then(|v| v.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut headers = Headers::new();
+    headers.insert(
+        header::SENDER.to_owned(),
+        HeaderValue::Text(department.as_str().to_owned()),
+    );
+    let record = crate::store::NewDeadLetter {
+        queue: Address::DeadIngress.queue_name(),
+        message_id: field("message_id"),
+        message_type: field("message_type"),
+        stage: stage.to_owned(),
+        reasons: violations.to_string(),
+        publisher: Some(format!("http:{}", department.as_str())),
+        body: body.to_vec(),
+        headers,
+    };
+    if let Err(error) = store.record_dead_letter(record).await {
+        tracing::warn!(%error, "Could not keep a refused HTTP submission in the dead-letter index.");
     }
 }
 

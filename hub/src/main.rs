@@ -86,6 +86,8 @@ fn main() -> ExitCode {
 
 fn run(config: Option<PathBuf>) -> Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HUB_LOG")
                 .unwrap_or_else(|_| "info".into()),

@@ -154,8 +154,8 @@ fn every_example_department_gets_its_development_token_and_broker_user() {
             "{actor:?} gets its refusals"
         );
     }
-    assert_eq!(config.department_of_broker_user("guest"), None);
-    assert_eq!(config.hub_broker_user(), Some("guest"));
+    assert_eq!(config.department_of_broker_user("hub"), None);
+    assert_eq!(config.hub_broker_user(), Some("hub"));
 }
 
 #[test]
@@ -496,7 +496,7 @@ fn the_hub_user_must_not_be_a_department_user_and_retry_steps_must_exist_in_the_
     let config = HubConfig::load(
         Some(&example_path()),
         env(&[
-            ("HUB_DEPARTMENTS__GRID__BROKER_USER", "guest"),
+            ("HUB_DEPARTMENTS__GRID__BROKER_USER", "hub"),
             ("HUB_PIPELINE__RETRY_DELAYS_MS", "5000,30000"),
         ]),
     )
@@ -799,15 +799,23 @@ fn authorization_is_deny_by_default() {
             .authorization
             .may_receive(Actor::Police, "IDENTITY_CHECK_REQUEST")
     );
-    // City management and the grid receive only outcomes and refusals.
-    for actor in [Actor::Citymgmt, Actor::Grid] {
-        let received: Vec<&str> = MessageType::ALL
+    // City management receives only outcomes and refusals; the grid also hears of intakes of
+    // Taicang residents (for the township), minimised by its GENERAL policy.
+    let received = |actor| -> Vec<&str> {
+        MessageType::ALL
             .iter()
             .map(|t| t.as_str())
             .filter(|t| config.authorization.may_receive(actor, t))
-            .collect();
-        assert_eq!(received, ["REFERRAL_OUTCOME", "HUB_REJECTED"], "{actor:?}");
-    }
+            .collect()
+    };
+    assert_eq!(
+        received(Actor::Citymgmt),
+        ["REFERRAL_OUTCOME", "HUB_REJECTED"]
+    );
+    assert_eq!(
+        received(Actor::Grid),
+        ["REFERRAL_OUTCOME", "STATION_INTAKE", "HUB_REJECTED"]
+    );
 }
 
 #[test]

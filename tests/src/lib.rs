@@ -8,6 +8,8 @@
 //!   test's unique id), deleted again by [`TestBroker::cleanup`];
 //! * [`TestHub`] — the hub started in-process over that vhost, with `hub/hub.example.toml`
 //!   as configuration, a temporary store and an ephemeral HTTP port;
+//! * [`own_broker::OwnBroker`] — a RabbitMQ node of the test's own, on its own ports, for
+//!   tests that stop, restart or cut off the broker (never the shared one);
 //! * helpers to build messages from the contract fixtures and to collect deliveries with
 //!   bounded waits.
 //!
@@ -16,6 +18,8 @@
 //! with a clear line; with `CI=true` a missing broker fails them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test harness: a failure here is a test failure
+
+pub mod own_broker;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -154,6 +158,29 @@ pub fn test_config(broker: &TestBroker, store_path: PathBuf) -> HubConfig {
     config.pipeline.retry_delays_ms = amqp.retry_delays_ms.clone();
     config.transport.amqp = Some(amqp);
     for (department, user) in &broker.users {
+        if let Some(d) = config.departments.get_mut(department) {
+            d.broker_user = Some(user.username.clone());
+        }
+    }
+    config.store.path = store_path;
+    config.http.listen = "127.0.0.1:0".to_owned();
+    config
+}
+
+/// The example configuration over any broker: the hub connects with `amqp`, each
+/// department's `broker_user` is taken from `users`, temporary store, ephemeral HTTP port,
+/// pipeline retry steps matching the transport's. [`test_config`] does the same for a
+/// [`TestBroker`]'s vhost.
+pub fn hub_config(
+    amqp: AmqpConfig,
+    users: &BTreeMap<Actor, BrokerUser>,
+    store_path: PathBuf,
+) -> HubConfig {
+    let example = repo_root().join("hub/hub.example.toml");
+    let mut config = HubConfig::load(Some(&example), std::iter::empty()).unwrap();
+    config.pipeline.retry_delays_ms = amqp.retry_delays_ms.clone();
+    config.transport.amqp = Some(amqp);
+    for (department, user) in users {
         if let Some(d) = config.departments.get_mut(department) {
             d.broker_user = Some(user.username.clone());
         }

@@ -332,3 +332,66 @@ async fn a_dead_letter_refused_for_a_fixable_reason_is_replayed_once_and_deliver
     hub.stop().await;
     broker.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intake_of_a_taicang_resident_reaches_the_township_via_grid_minimised() {
+    let Some(broker) = TestBroker::create("household").await else {
+        return;
+    };
+    let hub = TestHub::start(&broker).await;
+    let station = broker.department(Actor::Station).await;
+    let mut intake = with_new_id(fixture(
+        "STATION_INTAKE/v1/valid/police_escort_adult_document.json",
+    ));
+    intake["payload"]["person"]["household_region_code"] = Value::from("320585102210");
+    submit(&station, Actor::Station, &intake).await.unwrap();
+
+    let at_grid = collect(
+        &broker.department(Actor::Grid).await,
+        Actor::Grid,
+        1,
+        WAIT,
+        QUIET,
+    )
+    .await;
+    let at_civil = collect(
+        &broker.department(Actor::Civil).await,
+        Actor::Civil,
+        1,
+        WAIT,
+        QUIET,
+    )
+    .await;
+    let at_police = collect(
+        &broker.department(Actor::Police).await,
+        Actor::Police,
+        1,
+        WAIT,
+        QUIET,
+    )
+    .await;
+    assert_eq!(
+        (at_grid.len(), at_civil.len(), at_police.len()),
+        (1, 1, 1),
+        "GRID (household), CIVIL, POLICE (escorted)"
+    );
+
+    let grid_payload = &at_grid[0].message["payload"];
+    assert!(
+        grid_payload.get("health_check").is_none(),
+        "no health data for the grid"
+    );
+    assert!(
+        grid_payload["person"].get("id_number").is_none(),
+        "no ID number for the grid"
+    );
+    assert!(
+        at_grid[0]
+            .header(header::PROJECTED_AWAY)
+            .is_some_and(|a| a.contains("/health_check"))
+    );
+    // Civil affairs receives the whole intake.
+    assert_eq!(at_civil[0].message["payload"], intake["payload"]);
+    hub.stop().await;
+    broker.cleanup().await;
+}

@@ -52,6 +52,30 @@ pub enum RejectionStage {
     DuplicateConflict,
 }
 
+impl RejectionStage {
+    /// The wire code, e.g. `"SENDER_MISMATCH"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RejectionStage::Parse => "PARSE",
+            RejectionStage::Envelope => "ENVELOPE",
+            RejectionStage::Contract => "CONTRACT",
+            RejectionStage::SenderMismatch => "SENDER_MISMATCH",
+            RejectionStage::Unauthorized => "UNAUTHORIZED",
+            RejectionStage::Unroutable => "UNROUTABLE",
+            RejectionStage::DuplicateConflict => "DUPLICATE_CONFLICT",
+        }
+    }
+
+    /// Whether the sender can fix the message and send it again (the notice's
+    /// `retry_allowed`): yes for what the sender wrote, no for who sent it or where to.
+    pub const fn retry_allowed(self) -> bool {
+        matches!(
+            self,
+            RejectionStage::Parse | RejectionStage::Envelope | RejectionStage::Contract
+        )
+    }
+}
+
 /// One reason for a refusal (拒收原因).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

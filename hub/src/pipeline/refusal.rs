@@ -18,44 +18,7 @@ use crate::transport::{Address, HeaderValue, Headers, header};
 /// Longest reason text kept in a notice (the contract's LongText limit).
 const MAX_REASON_CHARS: usize = 4000;
 
-/// The stage at which a message was refused (HUB_REJECTED `stage`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RejectionStage {
-    /// Not JSON.
-    Parse,
-    /// The envelope is invalid.
-    Envelope,
-    /// The payload breaks its contract.
-    Contract,
-    /// The envelope's sender disagrees with the authenticated publisher.
-    SenderMismatch,
-    /// The sender may not send this message type.
-    Unauthorized,
-    /// No route leads anywhere.
-    Unroutable,
-}
-
-impl RejectionStage {
-    /// The wire code.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RejectionStage::Parse => "PARSE",
-            RejectionStage::Envelope => "ENVELOPE",
-            RejectionStage::Contract => "CONTRACT",
-            RejectionStage::SenderMismatch => "SENDER_MISMATCH",
-            RejectionStage::Unauthorized => "UNAUTHORIZED",
-            RejectionStage::Unroutable => "UNROUTABLE",
-        }
-    }
-
-    /// Whether the sender can fix the message and send it again.
-    pub const fn retry_allowed(self) -> bool {
-        matches!(
-            self,
-            RejectionStage::Parse | RejectionStage::Envelope | RejectionStage::Contract
-        )
-    }
-}
+pub use contracts::model::hub_rejected::RejectionStage;
 
 /// Who the hub is when it writes a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

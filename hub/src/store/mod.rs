@@ -185,6 +185,13 @@ impl Store {
         Ok(store)
     }
 
+    /// The connection pool, for components that keep their own tables in the same database
+    /// file with the same durability settings (the embedded transport's queues). Writers
+    /// must take the write lock at the start of a transaction (`BEGIN IMMEDIATE`).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
         sqlx::query_scalar::<_, i64>("SELECT 1")
@@ -279,7 +286,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 /// Headers as a JSON object of string → string | integer.
-fn headers_to_json(headers: &BTreeMap<String, HeaderValue>) -> String {
+pub(crate) fn headers_to_json(headers: &BTreeMap<String, HeaderValue>) -> String {
     let object: Map<String, Value> = headers
         .iter()
         .map(|(name, value)| {
@@ -294,7 +301,7 @@ fn headers_to_json(headers: &BTreeMap<String, HeaderValue>) -> String {
 }
 
 /// The inverse of [`headers_to_json`].
-fn headers_from_json(text: &str) -> Result<BTreeMap<String, HeaderValue>, StoreError> {
+pub(crate) fn headers_from_json(text: &str) -> Result<BTreeMap<String, HeaderValue>, StoreError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("headers are not JSON: {e}")))?;
     let Value::Object(object) = value else {

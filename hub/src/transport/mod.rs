@@ -48,6 +48,7 @@
 //!    returns `None` only when the transport is shut down.
 
 pub mod amqp;
+pub mod embedded;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,13 +1,16 @@
 //! `hubctl` — what an operator or a department's IT staff does by hand with the hub.
 //!
-//! Today: the contract catalogue (`hubctl contracts list | validate | check`) and the broker
-//! (`hubctl rabbitmq setup | definitions`). Queues, dead letters, replay, traces and case
-//! timelines join as the hub grows.
+//! Today: the contract catalogue (`hubctl contracts list | validate | fields | check`), the
+//! broker (`hubctl rabbitmq setup | definitions`) and the dead letters in the hub's store
+//! (`hubctl dead-letters list | show | replay`). Queues, traces and case timelines join as
+//! the hub grows. Operator guide: `ops/README.md`.
 //!
 //! Exit codes: 0 success; 1 the checked thing is bad (an invalid message, an uncovered
-//! breaking change); 2 hubctl could not do its job (unreadable file, broken catalogue).
+//! breaking change, a dead letter that is unknown or could not be replayed); 2 hubctl could
+//! not do its job (unreadable file, broken catalogue, missing store).
 
 mod contracts_cmd;
+mod dead_letters_cmd;
 mod rabbitmq_cmd;
 
 use std::process::ExitCode;
@@ -30,6 +33,9 @@ enum Command {
     /// Prepare the RabbitMQ broker (vhost, users, topology) and export its definitions.
     #[command(subcommand)]
     Rabbitmq(rabbitmq_cmd::RabbitmqCommand),
+    /// List, show and replay the dead letters recorded in the hub's store.
+    #[command(subcommand)]
+    DeadLetters(dead_letters_cmd::DeadLettersCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +43,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Contracts(command) => contracts_cmd::run(command),
         Command::Rabbitmq(command) => rabbitmq_cmd::run(command),
+        Command::DeadLetters(command) => dead_letters_cmd::run(command),
     };
     match outcome {
         Ok(code) => code,
