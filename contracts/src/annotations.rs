@@ -142,11 +142,9 @@ impl Walker<'_> {
         if let Some(kind) = map.get("x-pii").and_then(Value::as_str) {
             context.pii = Some(kind.to_owned());
         }
-        if let Some(reference) = map.get("$ref").and_then(Value::as_str)
-            && let Some((target_doc, target)) = resolve(self.documents, doc, reference)
-        {
-            self.walk(&target_doc, target, pointer, context.clone(), depth + 1);
-        }
+        // The node's own annotations are recorded before its `$ref` is followed, so a field's
+        // `x-pii` wins over the one of the type it references (`special_needs` tagged
+        // `health` stays `health` although it references `LongText`, tagged `free_text`).
         if !pointer.is_empty() {
             let entry = self
                 .out
@@ -160,6 +158,11 @@ impl Walker<'_> {
             if entry.pii.is_none() {
                 entry.pii.clone_from(&context.pii);
             }
+        }
+        if let Some(reference) = map.get("$ref").and_then(Value::as_str)
+            && let Some((target_doc, target)) = resolve(self.documents, doc, reference)
+        {
+            self.walk(&target_doc, target, pointer, context.clone(), depth + 1);
         }
         if let Some(Value::Object(properties)) = map.get("properties") {
             for (name, property) in properties {
@@ -220,7 +223,8 @@ mod tests {
             "$defs": {
                 "Health": {"type": "object", "x-pii": "health", "x-sensitivity": "SENSITIVE",
                            "properties": {"notes": {"type": "string"}}},
-                "Person": {"type": "object", "properties": {"name": {"type": "string", "x-pii": "name"}}}
+                "Person": {"type": "object", "properties": {"name": {"type": "string", "x-pii": "name"}}},
+                "Text": {"type": "string", "x-pii": "free_text"}
             }
         });
         let mut d = BTreeMap::new();
@@ -237,7 +241,8 @@ mod tests {
                     "health": {"$ref": "../common/v1.json#/$defs/Health"},
                     "person": {"$ref": "../common/v1.json#/$defs/Person", "x-sensitivity": "SENSITIVE_MINOR"}
                 }}},
-                "remarks": {"type": "string"}
+                "remarks": {"type": "string"},
+                "notes": {"$ref": "../common/v1.json#/$defs/Text", "x-pii": "health"}
             }
         });
         let fields = collect("https://s.invalid/X/v1.json", &schema, &docs());
@@ -256,6 +261,11 @@ mod tests {
         );
         assert_eq!(get("/subjects/*/person/name").pii.as_deref(), Some("name"));
         assert_eq!(get("/remarks").pii, None);
+        assert_eq!(
+            get("/notes").pii.as_deref(),
+            Some("health"),
+            "the field's own x-pii wins"
+        );
 
         let policy = FieldPolicy {
             max_sensitivity: Some(Sensitivity::Sensitive),

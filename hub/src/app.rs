@@ -1,19 +1,38 @@
 //! Wiring: the running hub is a set of tasks over one transport, one store and one pipeline.
 //!
 //! * one ingress worker per department queue ([`crate::ingress`]);
-//! * the outbox relay ([`crate::relay`]);
+//! * the outbox relay ([`crate::relay`]), of the kind the transport calls for
+//!   ([`OutboxTransport`]: confirmed publishes on RabbitMQ, one transaction on the embedded
+//!   transport);
 //! * the dead-letter indexer ([`crate::dead_letters`]);
 //! * the HTTP API ([`crate::http`]).
 //!
-//! Shutdown (Ctrl-C or the watch channel): stop intake, let in-flight work finish, drain the
-//! outbox once more, stop. Invariant: nothing acknowledged is left unpublished by a clean
-//! shutdown (the outbox is durable anyway; the final drain only shortens the wait).
+//! # Shutdown
+//!
+//! [`Running::stop`] (the binary calls it on Ctrl-C or SIGTERM) stops the hub in stages, each
+//! waiting for the one before:
+//!
+//! 1. **Intake:** the HTTP API stops accepting connections and finishes the requests in
+//!    flight (each answered after its publish, as always).
+//! 2. **In-flight work:** each ingress worker finishes the message it is processing
+//!    (committed and settled) and takes no new delivery; what it had prefetched goes back to
+//!    its queue.
+//! 3. **Outbox:** the relay makes a last pass (bounded), so what the workers committed is
+//!    in the queues (embedded transport: moved in one transaction per batch); the
+//!    dead-letter indexer stops.
+//!
+//! The caller then shuts the transport down and closes the store (which checkpoints SQLite's
+//! WAL). Each stage is bounded; a stage that overruns is aborted with a warning. Invariant:
+//! nothing acknowledged is lost by any shutdown — the inbox, outbox and queues are durable;
+//! a clean shutdown only leaves less work for the next start.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use contracts::Registry;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::config::HubConfig;
@@ -21,9 +40,15 @@ use crate::dead_letters;
 use crate::http::{self, HttpState};
 use crate::ingress;
 use crate::pipeline::{HubIdentity, Pipeline};
-use crate::relay::Relay;
+use crate::relay::OutboxTransport;
 use crate::store::Store;
-use crate::transport::Transport;
+
+/// Longest wait for the HTTP API to finish its requests in flight.
+const HTTP_STOP_LIMIT: Duration = Duration::from_secs(15);
+/// Longest wait for the ingress workers to finish the messages they are processing.
+const WORKERS_STOP_LIMIT: Duration = Duration::from_secs(30);
+/// Longest wait for the relay's last pass (itself bounded to 5 s) and the indexer.
+const BACKGROUND_STOP_LIMIT: Duration = Duration::from_secs(15);
 
 /// Errors that stop the hub from starting.
 #[derive(Debug, thiserror::Error)]
@@ -39,59 +64,87 @@ pub enum StartError {
     },
 }
 
+/// Tasks stopped together by one signal.
+#[derive(Debug)]
+struct Stage {
+    /// What the tasks are, for the log.
+    name: &'static str,
+    /// Turned to `true` to stop them.
+    stop: watch::Sender<bool>,
+    /// The tasks.
+    tasks: JoinSet<()>,
+    /// How long they may take to stop.
+    limit: Duration,
+}
+
+impl Stage {
+    fn new(name: &'static str, limit: Duration) -> Self {
+        Stage {
+            name,
+            stop: watch::channel(false).0,
+            tasks: JoinSet::new(),
+            limit,
+        }
+    }
+
+    /// Signals the tasks and waits for them, at most `limit`; aborts what remains after it.
+    async fn finish(mut self) {
+        self.stop.send_replace(true);
+        let all = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(self.limit, all).await.is_err() {
+            warn!(
+                stage = self.name,
+                limit_ms = u64::try_from(self.limit.as_millis()).unwrap_or(u64::MAX),
+                "Shutdown stage overran its limit; aborting what remains."
+            );
+            self.tasks.shutdown().await;
+        } else {
+            info!(stage = self.name, "Stopped.");
+        }
+    }
+}
+
 /// Handles to a running hub.
 #[derive(Debug)]
 pub struct Running {
     /// Where the HTTP API listens.
     pub http_address: SocketAddr,
-    tasks: tokio::task::JoinSet<()>,
-    shutdown: watch::Sender<bool>,
+    http: Stage,
+    workers: Stage,
+    background: Stage,
 }
 
 impl Running {
-    /// Asks every task to stop and waits for them.
-    pub async fn stop(mut self) {
-        // An error means every receiver is gone, i.e. all tasks already stopped.
-        self.shutdown.send(true).ok();
-        while self.tasks.join_next().await.is_some() {}
+    /// Stops the hub in stages (see the module docs): HTTP intake, then the ingress workers
+    /// after their in-flight messages, then the relay's last pass and the indexer. The
+    /// transport and the store stay open (the caller shuts them down next).
+    pub async fn stop(self) {
+        info!("Stopping: intake first.");
+        self.http.finish().await;
+        self.workers.finish().await;
+        self.background.finish().await;
+        info!("Hub stopped.");
     }
 }
 
-/// Starts every task of the hub over `transport` and `store`.
-pub async fn start<T: Transport>(
+/// Starts every task of the hub over `transport` and `store` (for the embedded transport,
+/// `transport` must have been opened on `store`).
+pub async fn start<T: OutboxTransport>(
     config: Arc<HubConfig>,
     registry: Arc<Registry>,
     store: Store,
     transport: Arc<T>,
 ) -> Result<Running, StartError> {
-    let (shutdown, watch_rx) = watch::channel(false);
     let pipeline = Pipeline::new(
         Arc::clone(&registry),
         Arc::clone(&config),
         store.clone(),
         HubIdentity::default(),
     );
-    let relay = Relay::new(store.clone(), Arc::clone(&transport));
+    let relay = T::outbox_relay(store.clone(), Arc::clone(&transport));
     let wakeup = relay.notifier();
-    let mut tasks = tokio::task::JoinSet::new();
 
-    for department in http::departments() {
-        tasks.spawn(ingress::run_worker(
-            Arc::clone(&transport),
-            pipeline.clone(),
-            Arc::clone(&config),
-            department,
-            Arc::clone(&wakeup),
-            watch_rx.clone(),
-        ));
-    }
-    tasks.spawn(relay.run(watch_rx.clone()));
-    tasks.spawn(dead_letters::run_indexer(
-        Arc::clone(&transport),
-        store.clone(),
-        watch_rx.clone(),
-    ));
-
+    // Bind first: a hub that cannot listen starts nothing.
     let listener = tokio::net::TcpListener::bind(&config.http.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -102,6 +155,30 @@ pub async fn start<T: Transport>(
         address: config.http.listen.clone(),
         source,
     })?;
+
+    let mut background = Stage::new("relay and dead-letter indexer", BACKGROUND_STOP_LIMIT);
+    background
+        .tasks
+        .spawn(relay.run(background.stop.subscribe()));
+    background.tasks.spawn(dead_letters::run_indexer(
+        Arc::clone(&transport),
+        store.clone(),
+        background.stop.subscribe(),
+    ));
+
+    let mut workers = Stage::new("ingress workers", WORKERS_STOP_LIMIT);
+    for department in http::departments() {
+        workers.tasks.spawn(ingress::run_worker(
+            Arc::clone(&transport),
+            pipeline.clone(),
+            Arc::clone(&config),
+            department,
+            Arc::clone(&wakeup),
+            workers.stop.subscribe(),
+        ));
+    }
+
+    let mut http_stage = Stage::new("HTTP API", HTTP_STOP_LIMIT);
     let state = Arc::new(HttpState {
         registry,
         config: Arc::clone(&config),
@@ -109,8 +186,8 @@ pub async fn start<T: Transport>(
         store,
     });
     let router = http::router(state);
-    let mut http_shutdown = watch_rx.clone();
-    tasks.spawn(async move {
+    let mut http_shutdown = http_stage.stop.subscribe();
+    http_stage.tasks.spawn(async move {
         let server = axum::serve(listener, router).with_graceful_shutdown(async move {
             // Err: the sender is gone, which also means shut down.
             http_shutdown.changed().await.ok();
@@ -122,7 +199,8 @@ pub async fn start<T: Transport>(
     info!(%http_address, "Hub started.");
     Ok(Running {
         http_address,
-        tasks,
-        shutdown,
+        http: http_stage,
+        workers,
+        background,
     })
 }

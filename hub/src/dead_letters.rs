@@ -97,7 +97,11 @@ async fn index_queue<T: Transport>(
             queue: address.queue_name(),
             message_id: delivery.message_id().map(str::to_owned),
             message_type: text(&headers, header::MESSAGE_TYPE),
-            stage: text(&headers, header::DEAD_STAGE).unwrap_or_else(|| "BROKER".to_owned()),
+            stage: text(&headers, header::DEAD_STAGE)
+                // Dead-lettered by the broker itself (RabbitMQ: `delivery_limit`, `expired`,
+                // `maxlen`, `rejected`): the same stage names as the embedded transport.
+                .or_else(|| text(&headers, "x-first-death-reason").map(|r| r.to_ascii_uppercase()))
+                .unwrap_or_else(|| "BROKER".to_owned()),
             reasons: text(&headers, header::DEAD_REASONS).unwrap_or_else(|| "[]".to_owned()),
             publisher: text(&headers, header::DEAD_PUBLISHER)
                 .or_else(|| delivery.authenticated_user().map(str::to_owned)),

@@ -1,26 +1,41 @@
-//! The outbox relay: publishes the store's outbox through the transport, with confirms, in
-//! outbox order, and marks each row published after its confirm.
+//! The outbox relay: moves the store's outbox into the transport's queues, in outbox order.
+//! How depends on the transport ([`OutboxTransport`] picks it for [`crate::app::start`]):
+//!
+//! * **Confirmed publish** (RabbitMQ, [`Relay::new`]): each row is published with a
+//!   confirm, then marked published — two steps, so a crash between them publishes the row
+//!   again.
+//! * **One transaction** (embedded transport, [`Relay::embedded`]): the queues live in the
+//!   store's own database, so one write transaction reads the pending rows in id order,
+//!   marks each published ([`Store::mark_published_in`]), enqueues it
+//!   ([`EmbeddedTransport::enqueue_in`]) and commits; consumers are woken after the commit.
+//!   A row is in its queue exactly when it is marked: **with the embedded transport a crash
+//!   (even SIGKILL) can no longer duplicate deliveries**, nor lose one.
 //!
 //! # Invariants
 //!
 //! * **No loss.** A row is marked published only after [`Transport::publish`] returned `Ok`
-//!   (durably stored, rule 1 of [`crate::transport`]); until then it stays in the outbox and
-//!   is retried, across restarts too.
-//! * **At least once, not exactly once.** After a publish error, or a crash between the
-//!   confirm and [`Store::mark_published`], the outcome is unknown and the row is published
-//!   again. Duplicates are therefore possible; every consumer deduplicates by `message_id`.
-//! * **Order per address.** Rows are published one at a time in id (commit) order. When a row
-//!   fails, no later row of the same address is published before it: the address is held
-//!   back for the rest of the pass and the pass reports the failure, and the next pass starts
-//!   again from the oldest pending row. Other addresses keep flowing, so one missing queue
-//!   does not stop every department. (On SQLite, id order is commit order because writers
-//!   are serialised; a PostgreSQL store must keep that property, e.g. by taking the outbox
-//!   ids under a lock, before this holds there.)
+//!   (durably stored, rule 1 of [`crate::transport`]), or in the very transaction that
+//!   enqueues it; until then it stays in the outbox and is retried, across restarts too.
+//! * **Confirmed publish: at least once, not exactly once.** After a publish error, or a
+//!   crash between the confirm and [`Store::mark_published`], the outcome is unknown and the
+//!   row is published again. Duplicates are therefore possible; every consumer deduplicates
+//!   by `message_id`.
+//! * **One transaction: exactly once into the queue.** Marking comes first and a row that
+//!   was already marked is skipped, so even two relays racing on one store (which should not
+//!   happen) enqueue a row once; a failed commit changes nothing and the pass is retried.
+//! * **Order per address.** Rows are moved in id (commit) order. When a row fails, no later
+//!   row of the same address is moved before it: the address is held back for the rest of
+//!   the pass and the pass reports the failure, and the next pass starts again from the
+//!   oldest pending row. Other addresses keep flowing, so one missing queue does not stop
+//!   every department. (On SQLite, id order is commit order because writers are serialised;
+//!   a PostgreSQL store must keep that property, e.g. by taking the outbox ids under a lock,
+//!   before this holds there.)
 //! * **Back-off.** An address whose publish failed is not tried again for 100 ms, doubling
 //!   with each further failure to at most 5 s, and reset by a success; meanwhile its rows are
-//!   held back and other addresses keep flowing. A store failure pauses the whole relay with
-//!   the same back-off. Between passes the relay waits for [`Relay::notifier`], the end of
-//!   an address's back-off, or 500 ms, whichever comes first.
+//!   held back and other addresses keep flowing. A store failure (with the embedded
+//!   transport: any failed transaction) pauses the whole relay with the same back-off.
+//!   Between passes the relay waits for [`Relay::notifier`], the end of an address's
+//!   back-off, or 500 ms, whichever comes first.
 //!
 //! # Concurrency
 //!
@@ -38,6 +53,8 @@ use tracing::{debug, info, warn};
 
 use crate::contracts::model::Actor;
 use crate::store::{OutboxRow, Store, StoreError};
+use crate::transport::amqp::AmqpTransport;
+use crate::transport::embedded::{EmbeddedError, EmbeddedTransport};
 use crate::transport::{Address, HeaderValue, Outgoing, Transport, TransportError, header};
 
 /// First wait after a failed pass.
@@ -88,6 +105,21 @@ pub enum RelayError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The embedded transport refused to enqueue (not a database failure; those are
+    /// [`RelayError::Store`]).
+    #[error("enqueueing into the embedded queues failed: {0}")]
+    Enqueue(EmbeddedError),
+}
+
+impl From<EmbeddedError> for RelayError {
+    /// A database failure of the embedded queues is a failure of the store's database (the
+    /// same file and pool), transient or not by the same rules.
+    fn from(error: EmbeddedError) -> Self {
+        match error {
+            EmbeddedError::Database(source) => RelayError::Store(StoreError::Database(source)),
+            other => RelayError::Enqueue(other),
+        }
+    }
 }
 
 impl RelayError {
@@ -98,6 +130,7 @@ impl RelayError {
             RelayError::PublishTimeout { .. } => true,
             RelayError::UnknownAddress { .. } => false,
             RelayError::Store(e) => e.is_transient(),
+            RelayError::Enqueue(_) => false,
         }
     }
 }
@@ -162,27 +195,79 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Publishes the outbox (see the module docs).
+/// How the relay moves rows into the transport.
+enum Mode {
+    /// Publish with a confirm, then mark (two steps).
+    ConfirmedPublish,
+    /// Enqueue and mark in one store transaction (the embedded transport's queues live in
+    /// the store's database).
+    OneTransaction(Arc<EmbeddedTransport>),
+}
+
+/// Moves the outbox into the transport's queues (see the module docs).
 pub struct Relay<T: Transport> {
     store: Store,
     transport: Arc<T>,
+    mode: Mode,
     notify: Arc<Notify>,
 }
 
 impl<T: Transport> fmt::Debug for Relay<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match self.mode {
+            Mode::ConfirmedPublish => "confirmed publish",
+            Mode::OneTransaction(_) => "one transaction",
+        };
         f.debug_struct("Relay")
             .field("store", &self.store)
+            .field("mode", &mode)
             .finish_non_exhaustive()
     }
 }
 
+/// A transport the hub runs over, with the relay that suits it: [`crate::app::start`] builds
+/// its relay with [`OutboxTransport::outbox_relay`].
+pub trait OutboxTransport: Transport + Sized {
+    /// The relay of `store`'s outbox into `transport`.
+    fn outbox_relay(store: Store, transport: Arc<Self>) -> Relay<Self>;
+}
+
+impl OutboxTransport for AmqpTransport {
+    /// Confirmed publish, then mark ([`Relay::new`]).
+    fn outbox_relay(store: Store, transport: Arc<Self>) -> Relay<Self> {
+        Relay::new(store, transport)
+    }
+}
+
+impl OutboxTransport for EmbeddedTransport {
+    /// Enqueue and mark in one transaction ([`Relay::embedded`]).
+    fn outbox_relay(store: Store, transport: Arc<Self>) -> Relay<Self> {
+        Relay::embedded(store, transport)
+    }
+}
+
+impl Relay<EmbeddedTransport> {
+    /// A relay of `store`'s outbox into the embedded `transport`, which must run on the same
+    /// database as `store` ([`EmbeddedTransport::open`] with this store): each pass moves
+    /// pending rows into their queues and marks them published in one transaction.
+    pub fn embedded(store: Store, transport: Arc<EmbeddedTransport>) -> Self {
+        Relay {
+            store,
+            mode: Mode::OneTransaction(Arc::clone(&transport)),
+            transport,
+            notify: Arc::new(Notify::new()),
+        }
+    }
+}
+
 impl<T: Transport> Relay<T> {
-    /// A relay of `store`'s outbox through `transport`.
+    /// A relay of `store`'s outbox through `transport` by confirmed publishes: each row is
+    /// published, then marked published.
     pub fn new(store: Store, transport: Arc<T>) -> Self {
         Relay {
             store,
             transport,
+            mode: Mode::ConfirmedPublish,
             notify: Arc::new(Notify::new()),
         }
     }
@@ -192,7 +277,7 @@ impl<T: Transport> Relay<T> {
         Arc::clone(&self.notify)
     }
 
-    /// Publishes every pending row once, in id order, and returns how many were published.
+    /// Moves every pending row once, in id order, and returns how many were moved.
     /// If a row fails, later rows of its address are held back (order per address) while
     /// other addresses continue; the first failure is returned after the pass (a store
     /// failure ends the pass at once). Used by tests and at shutdown; [`Relay::run`] makes
@@ -260,7 +345,90 @@ impl<T: Transport> Relay<T> {
     /// One pass over the pending rows in id order. Rows of an address that failed in this
     /// pass, or that is backing off, are held back. Returns what was published and the first
     /// publish failure; a store failure ends the pass.
-    async fn pass(&self, backoffs: &mut Backoffs, now: Instant) -> Result<PassReport, StoreError> {
+    async fn pass(&self, backoffs: &mut Backoffs, now: Instant) -> Result<PassReport, RelayError> {
+        match &self.mode {
+            Mode::ConfirmedPublish => Ok(self.publish_pass(backoffs, now).await?),
+            Mode::OneTransaction(embedded) => self.transaction_pass(embedded, backoffs, now).await,
+        }
+    }
+
+    /// A pass of [`Mode::OneTransaction`]: batches of pending rows, each batch read, marked,
+    /// enqueued and committed in one transaction; the queues' consumers are woken after each
+    /// commit. A row with an unknown address holds back its address (with back-off) and is
+    /// reported; a failed statement or commit rolls the batch back and ends the pass.
+    async fn transaction_pass(
+        &self,
+        embedded: &EmbeddedTransport,
+        backoffs: &mut Backoffs,
+        now: Instant,
+    ) -> Result<PassReport, RelayError> {
+        let mut report = PassReport {
+            published: 0,
+            first_failure: None,
+        };
+        let mut held_back: HashSet<String> = HashSet::new();
+        let mut pending_addresses: HashSet<String> = HashSet::new();
+        let mut cursor = 0i64;
+        loop {
+            let mut tx = self.store.begin_write_transaction().await?;
+            let rows = Store::pending_outbox_in(&mut tx, cursor, BATCH_ROWS).await?;
+            // No rows: dropping the transaction rolls back what only read.
+            let Some(last) = rows.last() else { break };
+            cursor = last.id;
+            let mut to_wake: HashSet<Address> = HashSet::new();
+            let mut moved = 0;
+            for row in rows {
+                if !pending_addresses.contains(&row.address) {
+                    pending_addresses.insert(row.address.clone());
+                }
+                if held_back.contains(&row.address) {
+                    continue;
+                }
+                if backoffs.is_waiting(&row.address, now) {
+                    held_back.insert(row.address);
+                    continue;
+                }
+                let (id, address) = (row.id, row.address.clone());
+                let outgoing = match outgoing_from_row(row) {
+                    Ok(outgoing) => outgoing,
+                    Err(error) => {
+                        let wait = backoffs.failed(&address, Instant::now());
+                        warn!(
+                            message = "Outbox row cannot be moved; it stays and its address backs off.",
+                            outbox_id = id,
+                            queue = %address,
+                            backoff_ms = millis(wait),
+                            %error
+                        );
+                        held_back.insert(address);
+                        report.first_failure.get_or_insert(error);
+                        continue;
+                    }
+                };
+                if !Store::mark_published_in(&mut tx, id).await? {
+                    continue; // already moved: never enqueue a row twice
+                }
+                embedded.enqueue_in(&mut tx, &outgoing).await?;
+                to_wake.insert(outgoing.address);
+                moved += 1;
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            report.published += moved;
+            for address in to_wake {
+                backoffs.succeeded(&address.queue_name());
+                embedded.wake(address);
+            }
+        }
+        backoffs.retain_pending(&pending_addresses);
+        Ok(report)
+    }
+
+    /// A pass of [`Mode::ConfirmedPublish`].
+    async fn publish_pass(
+        &self,
+        backoffs: &mut Backoffs,
+        now: Instant,
+    ) -> Result<PassReport, StoreError> {
         let mut report = PassReport {
             published: 0,
             first_failure: None,

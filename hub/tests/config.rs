@@ -86,7 +86,11 @@ fn the_example_configuration_loads_and_validates_against_the_embedded_catalogue(
         let listed: Vec<String> = problems.iter().map(ConfigProblem::to_string).collect();
         panic!("hub.example.toml has problems:\n{}", listed.join("\n"));
     }
-    assert!(config.transport.amqp.is_some());
+    assert!(
+        config.transport.amqp.is_none() && config.transport.embedded.is_none(),
+        "the example runs on the embedded transport with its defaults"
+    );
+    assert!(config.transport.is_embedded());
     assert_eq!(config.http.listen, "127.0.0.1:8080");
     assert_eq!(config.http.max_body_bytes, 262_144);
     assert_eq!(
@@ -110,8 +114,66 @@ fn the_example_configuration_loads_and_validates_against_the_embedded_catalogue(
 }
 
 #[test]
-fn an_empty_configuration_has_every_default_and_validates() {
-    let config = HubConfig::load(None, no_env()).unwrap();
+fn without_a_file_the_built_in_example_is_loaded_and_runs_embedded() {
+    let built_in = HubConfig::load(None, no_env()).unwrap();
+    let example = example();
+    built_in.validate(&registry()).unwrap();
+    assert!(built_in.transport.is_embedded());
+    assert_eq!(
+        built_in.departments.keys().collect::<Vec<_>>(),
+        example.departments.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        built_in.routes.routes().len(),
+        example.routes.routes().len()
+    );
+    assert_eq!(
+        built_in.department_of_token("dev-token-grid"),
+        Some(Actor::Grid)
+    );
+    assert_eq!(built_in.store.path, PathBuf::from("data/hub.sqlite"));
+    assert_eq!(built_in.hub_broker_user(), Some("hub"));
+
+    // One variable switches it to RabbitMQ (with the transport's defaults).
+    let on_rabbitmq = HubConfig::load(
+        None,
+        env(&[(
+            "HUB_TRANSPORT__AMQP__URL",
+            "amqp://hub:pw@127.0.0.1:5672/%2f",
+        )]),
+    )
+    .unwrap();
+    on_rabbitmq.validate(&registry()).unwrap();
+    assert!(!on_rabbitmq.transport.is_embedded());
+    assert_eq!(on_rabbitmq.hub_broker_user(), Some("hub"));
+}
+
+#[test]
+fn both_transports_at_once_are_refused() {
+    let config = HubConfig::load(
+        None,
+        env(&[
+            (
+                "HUB_TRANSPORT__AMQP__URL",
+                "amqp://hub:pw@127.0.0.1:5672/%2f",
+            ),
+            ("HUB_TRANSPORT__EMBEDDED__LEASE_MS", "10000"),
+        ]),
+    )
+    .unwrap();
+    let problems = config.validate(&registry()).unwrap_err();
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["transport"], "{problems:?}");
+
+    let config = load_text("[transport.embedded]\nlease_ms = 0\n").unwrap();
+    let problems = config.validate(&registry()).unwrap_err();
+    assert_eq!(problems[0].path, "transport.embedded", "{problems:?}");
+    assert!(load_text("[transport.embedded]\nlease_secs = 3\n").is_err());
+}
+
+#[test]
+fn an_empty_configuration_file_has_every_default_and_validates() {
+    let config = load_text("").unwrap();
     assert!(config.transport.amqp.is_none());
     assert_eq!(config.http.listen, "127.0.0.1:8080");
     assert_eq!(config.http.max_body_bytes, 262_144);
@@ -765,7 +827,7 @@ fn replies_route_to_the_original_sender() {
 
 #[test]
 fn authorization_is_deny_by_default() {
-    let empty = HubConfig::load(None, no_env()).unwrap();
+    let empty = load_text("").unwrap();
     for actor in Actor::ALL {
         for message_type in MessageType::ALL {
             assert!(!empty.authorization.may_send(actor, message_type.as_str()));

@@ -459,10 +459,17 @@ async fn replay_without_the_publishers_department_fails_and_the_configuration_re
     let (dir, store, letters, path) = seeded().await;
     let id = letters.unauthorized.to_string();
 
-    // Without a configuration, the broker user `dept-citymgmt` names no department.
+    // With a configuration that has no departments, the broker user `dept-citymgmt` names
+    // no department. (Without any file hubctl, like the hub, uses the built-in example
+    // configuration, which has every department.)
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.display().to_string();
     let out = hubctl(&[
         "dead-letters",
         "replay",
+        "--config",
+        &empty,
         "--store",
         &path,
         &id,

@@ -19,6 +19,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test harness: a failure here is a test failure
 
+pub mod conformance;
 pub mod own_broker;
 
 use std::collections::BTreeMap;

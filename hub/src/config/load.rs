@@ -1,9 +1,16 @@
 //! Loading: `hub.toml` (optional) layered with `HUB_…` environment variables.
 //!
+//! Without a file, the built-in configuration is `hub/hub.example.toml`, compiled into the
+//! binary ([`BUILT_IN_CONFIGURATION`]): every department with its development token, the
+//! authorization matrix and the route table, on the embedded transport (the example has no
+//! `[transport.amqp]`), so a hub started with nothing at all routes real traffic. Setting
+//! `HUB_TRANSPORT__AMQP__URL` switches that same configuration to RabbitMQ.
+//!
 //! Environment mapping: `HUB_` + config path segments joined by `__`, e.g.
 //! `HUB_HTTP__MAX_BODY_BYTES=1024` → `http.max_body_bytes`,
 //! `HUB_DEPARTMENTS__GRID__BROKER_USER=x` → `departments.GRID.broker_user`,
-//! `HUB_TRANSPORT__AMQP__URL=…` → `transport.amqp.url`. Field names are lower-cased;
+//! `HUB_TRANSPORT__AMQP__URL=…` → `transport.amqp.url` (also accepted as
+//! `HUB_TRANSPORT__AMQP_URL`, the spelling of the project's issue). Field names are lower-cased;
 //! department codes (under `departments`, `authorization.send`, `authorization.receive`) and
 //! message types (under `departments.<CODE>.reads`) keep upper case — the `config` crate's own
 //! environment source lower-cases everything, which cannot address `[departments.GRID]`, so
@@ -34,18 +41,24 @@ const LIST_FIELDS: &[&str] = &[
     "retry_delays_ms",
 ];
 
+/// The configuration used when no file is given: `hub/hub.example.toml` as compiled in.
+pub const BUILT_IN_CONFIGURATION: &str = include_str!("../../hub.example.toml");
+
 impl HubConfig {
     /// Loads the configuration: built-in defaults, then the TOML file at `path` (if given;
-    /// it must exist), then the `HUB_…` variables of `env`. Does not validate — call
-    /// [`HubConfig::validate`] next.
+    /// it must exist) or else [`BUILT_IN_CONFIGURATION`], then the `HUB_…` variables of
+    /// `env`. Does not validate — call [`HubConfig::validate`] next.
     pub fn load(
         path: Option<&Path>,
         env: impl Iterator<Item = (String, String)>,
     ) -> Result<HubConfig, ConfigError> {
         let mut builder = Config::builder();
-        if let Some(path) = path {
-            builder = builder.add_source(File::from(path).format(FileFormat::Toml).required(true));
-        }
+        builder = match path {
+            Some(path) => {
+                builder.add_source(File::from(path).format(FileFormat::Toml).required(true))
+            }
+            None => builder.add_source(File::from_str(BUILT_IN_CONFIGURATION, FileFormat::Toml)),
+        };
         builder = builder.add_source(EnvironmentSource::new(env)?);
         builder
             .build()
@@ -162,6 +175,10 @@ fn map_variable(variable: &str, value: String) -> Result<Option<Setting>, Config
             segment.to_ascii_lowercase()
         });
     }
+    if segments == ["transport", "amqp_url"] {
+        // The issue's spelling of HUB_TRANSPORT__AMQP__URL.
+        segments = vec!["transport".to_owned(), "amqp".to_owned(), "url".to_owned()];
+    }
     if segments.first().is_some_and(|s| s == "routes") {
         return Err(refuse(
             "routes cannot be set from the environment; write them in the file",
@@ -213,6 +230,35 @@ mod tests {
             "authorization.send.GRID"
         );
         assert_eq!(path_of("HUB_TRANSPORT__AMQP__URL"), "transport.amqp.url");
+        assert_eq!(path_of("HUB_TRANSPORT__AMQP_URL"), "transport.amqp.url");
+        assert_eq!(
+            path_of("HUB_TRANSPORT__EMBEDDED__LEASE_MS"),
+            "transport.embedded.lease_ms"
+        );
+    }
+
+    #[test]
+    fn without_a_file_the_built_in_example_runs_on_the_embedded_transport() {
+        let config = HubConfig::load(None, std::iter::empty()).unwrap();
+        assert!(
+            config.transport.is_embedded(),
+            "no [transport.amqp] built in"
+        );
+        assert!(!config.departments.is_empty());
+        assert!(!config.routes.routes().is_empty());
+        let config = HubConfig::load(
+            None,
+            [(
+                "HUB_TRANSPORT__AMQP__URL".to_owned(),
+                "amqp://hub:pw@127.0.0.1:5672/%2f".to_owned(),
+            )]
+            .into_iter(),
+        )
+        .unwrap();
+        assert!(
+            !config.transport.is_embedded(),
+            "one variable selects RabbitMQ"
+        );
     }
 
     #[test]

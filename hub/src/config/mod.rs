@@ -6,7 +6,9 @@
 //! tokens, organisation codes, contract versions read, field policy), the deny-by-default
 //! authorization matrix ([`Authorization`]), the route table ([`RouteTable`], [`Predicate`],
 //! [`Recipient`]), loading ([`HubConfig::load`]) and validation ([`HubConfig::validate`]).
-//! `hub/hub.example.toml` is the commented reference and the default test configuration.
+//! `hub/hub.example.toml` is the commented reference, the default test configuration and,
+//! built into the binary, the configuration used when no file is given (so `cargo run` with
+//! nothing else starts a working hub on the embedded transport).
 //!
 //! # Invariants
 //!
@@ -37,11 +39,14 @@ use serde_json::Value;
 
 pub use authorization::Authorization;
 pub use departments::{DepartmentConfig, default_max_sensitivity, token_sha256};
+pub use load::BUILT_IN_CONFIGURATION;
 pub use routes::{
     JsonPointerPattern, ORIGINAL_SENDER, PointerError, Predicate, Recipient, Route, RouteTable,
 };
 
 use crate::recoverability::RetryPolicy;
+use crate::transport::amqp::AmqpConfig;
+use crate::transport::embedded::EmbeddedConfig;
 
 /// The whole configuration of one hub instance.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -72,13 +77,54 @@ pub struct HubConfig {
     pub routes: RouteTable,
 }
 
-/// Transport selection.
+/// Transport selection: `[transport.amqp]` present → RabbitMQ; otherwise the embedded
+/// transport, with `[transport.embedded]` or its defaults. Configuring both is a validation
+/// problem ([`HubConfig::validate`]), never a silent choice.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransportConfig {
     /// The RabbitMQ transport; absent → the embedded transport.
     #[serde(default)]
-    pub amqp: Option<crate::transport::amqp::AmqpConfig>,
+    pub amqp: Option<AmqpConfig>,
+    /// Settings of the embedded transport (durable queues in the store's SQLite file); absent
+    /// → its defaults. Only used without `[transport.amqp]`.
+    #[serde(default)]
+    pub embedded: Option<EmbeddedConfig>,
+}
+
+/// The transport a configuration selects (see [`TransportConfig::selected`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelectedTransport {
+    /// RabbitMQ, with these settings.
+    Amqp(AmqpConfig),
+    /// The embedded SQLite transport, with these settings (the configured ones or the
+    /// defaults).
+    Embedded(EmbeddedConfig),
+}
+
+impl TransportConfig {
+    /// The transport to run: RabbitMQ when `[transport.amqp]` is configured, else the
+    /// embedded transport. (When both are configured validation refuses the configuration;
+    /// this still answers RabbitMQ.)
+    pub fn selected(&self) -> SelectedTransport {
+        match &self.amqp {
+            Some(amqp) => SelectedTransport::Amqp(amqp.clone()),
+            None => SelectedTransport::Embedded(self.embedded.clone().unwrap_or_default()),
+        }
+    }
+
+    /// Whether the embedded transport is selected.
+    pub fn is_embedded(&self) -> bool {
+        self.amqp.is_none()
+    }
+
+    /// The retry delay steps of the selected transport, in milliseconds.
+    pub fn retry_delays_ms(&self) -> Vec<u64> {
+        match self.selected() {
+            SelectedTransport::Amqp(amqp) => amqp.retry_delays_ms,
+            SelectedTransport::Embedded(embedded) => embedded.retry_delays_ms,
+        }
+    }
 }
 
 /// The hub's store.
@@ -288,14 +334,22 @@ impl HubConfig {
         self.pipeline.retry_policy()
     }
 
-    /// The RabbitMQ user the hub itself connects as (the user of `transport.amqp.url`;
-    /// `guest` when the URL names none), or `None` without `[transport.amqp]`. Messages
-    /// this user publishes (replays, HTTP ingress) may name their original department in a
-    /// header; validation refuses a department broker user equal to it and a user name
-    /// that would need percent-decoding.
+    /// The identity the hub itself publishes as: with RabbitMQ the user of
+    /// `transport.amqp.url` (`guest` when the URL names none); with the embedded transport
+    /// its `publisher` (default `hub`). `None` only for an AMQP URL that cannot be read.
+    /// Messages this identity publishes (replays, HTTP ingress) may name their original
+    /// department in a header; validation refuses a department broker user equal to it and
+    /// an AMQP user name that would need percent-decoding.
     pub fn hub_broker_user(&self) -> Option<&str> {
-        let url = &self.transport.amqp.as_ref()?.url;
-        let (_, rest) = url.split_once("://")?;
+        let Some(amqp) = self.transport.amqp.as_ref() else {
+            return Some(
+                self.transport
+                    .embedded
+                    .as_ref()
+                    .map_or(DEFAULT_EMBEDDED_PUBLISHER, |e| e.publisher.as_str()),
+            );
+        };
+        let (_, rest) = amqp.url.split_once("://")?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         match authority.rsplit_once('@') {
             Some((userinfo, _)) => {
@@ -306,5 +360,42 @@ impl HubConfig {
     }
 }
 
+/// The embedded transport's default publisher identity (`EmbeddedConfig::default().publisher`;
+/// a unit test keeps the two equal).
+const DEFAULT_EMBEDDED_PUBLISHER: &str = "hub";
+
 /// The user an AMQP URL without credentials authenticates as.
 const DEFAULT_AMQP_USER: &str = "guest";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_embedded_publisher_is_the_embedded_transports_default() {
+        assert_eq!(
+            DEFAULT_EMBEDDED_PUBLISHER,
+            EmbeddedConfig::default().publisher
+        );
+        assert_eq!(
+            HubConfig::default().hub_broker_user(),
+            Some(DEFAULT_EMBEDDED_PUBLISHER)
+        );
+    }
+
+    #[test]
+    fn amqp_selects_rabbitmq_and_its_absence_the_embedded_transport() {
+        let mut transport = TransportConfig::default();
+        assert_eq!(
+            transport.selected(),
+            SelectedTransport::Embedded(EmbeddedConfig::default())
+        );
+        assert!(transport.is_embedded());
+        transport.amqp = Some(AmqpConfig::default());
+        assert_eq!(
+            transport.selected(),
+            SelectedTransport::Amqp(AmqpConfig::default())
+        );
+        assert!(!transport.is_embedded());
+    }
+}

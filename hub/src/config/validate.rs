@@ -104,29 +104,51 @@ impl<'a> Validator<'a> {
     }
 
     fn transport(&mut self) {
-        let Some(amqp) = &self.config.transport.amqp else {
-            return;
-        };
-        match amqp.validate() {
-            Err(error) => self.problem("transport.amqp", error.to_string()),
-            Ok(url) => {
-                if Some(url.username()) != self.config.hub_broker_user() {
-                    self.problem(
-                        "transport.amqp.url",
-                        "write the hub's user name without percent-encoding, so deliveries it publishes are recognised",
-                    );
-                }
-            }
+        let transport = &self.config.transport;
+        if transport.amqp.is_some() && transport.embedded.is_some() {
+            self.problem(
+                "transport",
+                "both [transport.amqp] and [transport.embedded] are configured; keep [transport.amqp] to use RabbitMQ, or remove it to use the embedded transport",
+            );
         }
+        let steps_path = match (&transport.amqp, &transport.embedded) {
+            (Some(amqp), _) => {
+                match amqp.validate() {
+                    Err(error) => self.problem("transport.amqp", error.to_string()),
+                    Ok(url) => {
+                        if Some(url.username()) != self.config.hub_broker_user() {
+                            self.problem(
+                                "transport.amqp.url",
+                                "write the hub's user name without percent-encoding, so deliveries it publishes are recognised",
+                            );
+                        }
+                    }
+                }
+                "transport.amqp.retry_delays_ms"
+            }
+            (None, Some(embedded)) => {
+                if let Err(error) = embedded.validate() {
+                    self.problem("transport.embedded", error.to_string());
+                }
+                "transport.embedded.retry_delays_ms"
+            }
+            (None, None) => "the embedded transport's default retry_delays_ms",
+        };
+        // Both transports wait for the smallest step >= the asked delay (else the largest).
+        let steps = transport.retry_delays_ms();
         for (index, delay) in self.config.pipeline.retry_delays_ms.iter().enumerate() {
-            if !amqp.retry_delays_ms.contains(delay) {
-                let actual = amqp.retry_step_ms(std::time::Duration::from_millis(*delay));
-                let actual = actual.map_or_else(|| "none".to_owned(), |ms| ms.to_string());
+            if !steps.contains(delay) {
+                let actual = steps
+                    .iter()
+                    .copied()
+                    .find(|step| step >= delay)
+                    .or_else(|| steps.iter().copied().max())
+                    .map_or_else(|| "none".to_owned(), |ms| ms.to_string());
                 self.problem(
                     format!("pipeline.retry_delays_ms[{index}]"),
                     format!(
-                        "{delay} ms is not a retry queue step of transport.amqp.retry_delays_ms ({}); the transport would wait {actual} ms instead",
-                        join_u64(&amqp.retry_delays_ms)
+                        "{delay} ms is not a retry step of {steps_path} ({}); the transport would wait {actual} ms instead",
+                        join_u64(&steps)
                     ),
                 );
             }
@@ -210,7 +232,7 @@ impl<'a> Validator<'a> {
                 } else if hub_user == Some(user) {
                     self.problem(
                         path,
-                        format!("`{user}` is the hub's own broker user (transport.amqp.url); a department publishing as the hub could name any department as the original publisher"),
+                        format!("`{user}` is the hub's own publisher identity (the user of transport.amqp.url, or transport.embedded.publisher); a department publishing as the hub could name any department as the original publisher"),
                     );
                 } else if let Some(other) = broker_users.insert(user, actor) {
                     self.problem(

@@ -241,6 +241,16 @@ impl Store {
         Ok(())
     }
 
+    /// A write transaction on the store's database (holding SQLite's write lock from the
+    /// start), for work that spans the store and the embedded transport's queues in one
+    /// commit: the embedded relay reads pending outbox rows ([`Store::pending_outbox_in`]),
+    /// enqueues them and marks them ([`Store::mark_published_in`]) before committing.
+    pub async fn begin_write_transaction(
+        &self,
+    ) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.begin_write().await
+    }
+
     /// Starts a transaction that holds the write lock from its first statement.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         Ok(self.pool.begin_with(schema::BEGIN_WRITE).await?)

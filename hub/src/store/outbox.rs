@@ -3,13 +3,15 @@
 //! # Invariants
 //!
 //! * Pending rows come back in id order (commit order); a row stays pending until
-//!   [`Store::mark_published`] is called for it after a confirmed publish.
+//!   [`Store::mark_published`] is called for it after a confirmed publish, or
+//!   [`Store::mark_published_in`] inside the transaction that delivers it (embedded
+//!   transport).
 //! * Marking is idempotent: marking a published row again keeps its first `published_at`.
 
 use std::collections::BTreeMap;
 
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 
 use super::{Store, StoreError, headers_from_json, now_rfc3339, schema};
 use crate::transport::HeaderValue;
@@ -75,6 +77,49 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// [`Store::pending_outbox_after`] inside the caller's transaction (from
+    /// [`Store::begin_write_transaction`]), so the rows read are exactly the ones the same
+    /// transaction then marks.
+    pub async fn pending_outbox_in(
+        conn: &mut SqliteConnection,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(schema::SELECT_PENDING_OUTBOX)
+            .bind(after_id)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(decode_row).collect()
+    }
+
+    /// Marks row `id` published inside the caller's transaction, for a relay that delivers
+    /// the row in that same transaction (the embedded transport). `Ok(true)` when this call
+    /// marked it, `Ok(false)` when it was already published (the caller must then not
+    /// deliver it again); an unknown id is an error.
+    pub async fn mark_published_in(
+        conn: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(schema::MARK_OUTBOX_PUBLISHED)
+            .bind(now_rfc3339())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if updated > 0 {
+            return Ok(true);
+        }
+        let exists: i64 = sqlx::query_scalar(schema::SELECT_OUTBOX_EXISTS)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if exists == 0 {
+            return Err(StoreError::OutboxRowNotFound(id));
+        }
+        Ok(false)
     }
 
     /// How many rows wait for the relay.

@@ -40,7 +40,11 @@ pub struct EmbeddedConfig {
     pub group_commit_max_batch: u32,
     /// Longest time the writer waits for more writes to join a batch once it holds one, and
     /// only while other writers are active (a lone sequential writer is never delayed). 0
-    /// commits whatever has queued up at once.
+    /// (the default) waits for no timer: the writer only yields to the scheduler until
+    /// nothing more arrives, which lets every caller the previous commit answered join the
+    /// batch. A positive wait pays off only when a commit takes much longer than the wait
+    /// (the timer's resolution is a millisecond); on an SSD it cuts throughput by 2 to 4
+    /// times (`docs/dev/benchmarks.md`).
     #[serde(default = "default_group_commit_max_wait_ms")]
     pub group_commit_max_wait_ms: u64,
     /// The identity reported as `authenticated_user` of messages published through this
@@ -66,7 +70,7 @@ fn default_group_commit_max_batch() -> u32 {
     256
 }
 fn default_group_commit_max_wait_ms() -> u64 {
-    2
+    0
 }
 fn default_publisher() -> String {
     "hub".to_owned()

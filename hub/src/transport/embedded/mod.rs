@@ -66,9 +66,9 @@
 //! # Concurrency and crash safety
 //!
 //! * **One writer.** Every write of the queues (publish, claim, settle, renew) goes through
-//!   one task that takes up to `group_commit_max_batch` requests, waiting at most
-//!   `group_commit_max_wait_ms` for more while other writers are active, applies them in
-//!   arrival order in ONE write transaction (`BEGIN IMMEDIATE`), and answers each caller
+//!   one task that takes up to `group_commit_max_batch` requests, topping the batch up
+//!   while other writers are active (see `writer`), applies them in ONE write transaction
+//!   (`BEGIN IMMEDIATE`; publishes first, in arrival order), and answers each caller
 //!   only after the commit; if anything in the batch fails, the whole transaction rolls
 //!   back and every caller gets an error. One fsync thus covers a whole batch, and writes
 //!   never contend for SQLite's lock among themselves (the store's own transactions still
