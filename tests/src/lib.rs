@@ -21,6 +21,7 @@
 
 pub mod conformance;
 pub mod own_broker;
+pub mod process;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

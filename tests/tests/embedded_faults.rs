@@ -21,9 +21,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,7 +33,8 @@ use hub::store::{DeadLetterFilter, Store};
 use hub::transport::embedded::{EmbeddedConfig, EmbeddedTransport};
 use hub::transport::{Address, Consumer, Delivery, HeaderValue, Transport, header};
 use serde_json::Value;
-use tests::{fixture, repo_root, with_new_id};
+use tests::process::{hub_binary, wait_until};
+use tests::{fixture, with_new_id};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
@@ -49,52 +49,9 @@ const SENDERS: usize = 4;
 const WAIT: Duration = Duration::from_secs(90);
 /// How long one message may keep failing (hub down, restarting) before the test gives up.
 const SEND_LIMIT: Duration = Duration::from_secs(120);
-/// Polling interval of store and HTTP probes (reading state, not synchronising).
-const POLL: Duration = Duration::from_millis(50);
 /// Lease of the embedded queues in the test: rows the killed hub had claimed come back
 /// after it (the default 30 s would only make the test slower).
 const LEASE_MS: &str = "3000";
-
-/// The `hub` binary of this build's target directory and profile, (re)built first (as in
-/// `faults.rs`: a binary left by an earlier build may predate the hub's sources).
-async fn hub_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/<test binary>
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let target_dir = profile_dir.parent().unwrap().to_path_buf();
-    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev".to_owned(),
-        other => other.to_owned(),
-    };
-    let binary = profile_dir.join(format!("hub{}", std::env::consts::EXE_SUFFIX));
-    let mut build = Command::new(env!("CARGO"));
-    build
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "hub",
-            "--bin",
-            "hub",
-            "--profile",
-            &profile,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .current_dir(repo_root())
-        .kill_on_drop(true);
-    let status = tokio::time::timeout(Duration::from_secs(900), build.status())
-        .await
-        .expect("building the hub binary took more than 15 minutes")
-        .unwrap();
-    assert!(status.success(), "cargo build -p hub --bin hub failed");
-    assert!(
-        binary.exists(),
-        "{} missing after the build",
-        binary.display()
-    );
-    binary
-}
 
 /// A free loopback port (the OS's pick; the listener is closed again before the hub binds
 /// it, so both hub processes can listen on the same address).
@@ -104,25 +61,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Polls `probe` until it returns true; panics with `what` after `limit`.
-async fn wait_until<F, Fut>(limit: Duration, what: &str, mut probe: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if probe().await {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(POLL).await; // polling a store or an API, not synchronising tasks
-    }
 }
 
 /// The hub binary running embedded as a child process (killed when dropped).

@@ -14,9 +14,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +26,7 @@ use hub::store::{DeadLetterFilter, Store};
 use hub::transport::amqp::{AmqpDelivery, AmqpTransport};
 use hub::transport::{Address, Consumer, Delivery, Transport, header};
 use serde_json::Value;
+use tests::process::{hub_binary, wait_until};
 use tests::{
     MANAGEMENT_URL, Received, TestBroker, TestHub, fixture, repo_root, submit, with_new_id,
 };
@@ -39,8 +39,6 @@ const CASES: usize = 50;
 const WAIT: Duration = Duration::from_secs(60);
 /// After the last expected delivery, how long to keep listening for late duplicates.
 const QUIET: Duration = Duration::from_secs(2);
-/// Polling interval of store and management-API probes (reading state, not synchronising).
-const POLL: Duration = Duration::from_millis(20);
 
 // ---------------------------------------------------------------------------------------------
 // Messages
@@ -123,25 +121,6 @@ async fn publish_all(
     }
     report.elapsed = started.elapsed();
     report
-}
-
-/// Polls `probe` until it returns true; panics with `what` after `limit`.
-async fn wait_until<F, Fut>(limit: Duration, what: &str, mut probe: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if probe().await {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(POLL).await; // polling a store or an API, not synchronising tasks
-    }
 }
 
 /// Waits until the message with `id` is committed in the inbox of `store`.
@@ -476,48 +455,6 @@ async fn connections_closed_while_5000_messages_flow_lose_nothing_and_keep_order
 // ---------------------------------------------------------------------------------------------
 // Test 2: SIGKILL mid-stream and restart
 // ---------------------------------------------------------------------------------------------
-
-/// The `hub` binary of this build's target directory and profile, (re)built first: a binary
-/// left by an earlier build may predate the hub's sources, and a build with nothing to do
-/// takes about a second.
-async fn hub_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/<test binary>
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let target_dir = profile_dir.parent().unwrap().to_path_buf();
-    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev".to_owned(),
-        other => other.to_owned(),
-    };
-    let binary = profile_dir.join(format!("hub{}", std::env::consts::EXE_SUFFIX));
-    let mut build = Command::new(env!("CARGO"));
-    build
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "hub",
-            "--bin",
-            "hub",
-            "--profile",
-            &profile,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .current_dir(repo_root())
-        .kill_on_drop(true);
-    let status = tokio::time::timeout(Duration::from_secs(900), build.status())
-        .await
-        .expect("building the hub binary took more than 15 minutes")
-        .unwrap();
-    assert!(status.success(), "cargo build -p hub --bin hub failed");
-    assert!(
-        binary.exists(),
-        "{} missing after the build",
-        binary.display()
-    );
-    binary
-}
 
 /// The `HUB_…` environment that points `hub/hub.example.toml` at the test broker and store.
 fn hub_environment(broker: &TestBroker, store_path: &Path) -> Vec<(String, String)> {

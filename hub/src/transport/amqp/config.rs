@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::AmqpError;
 
-/// Connection and delivery settings of the RabbitMQ transport.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Connection and delivery settings of the RabbitMQ transport. `Debug` hides the password
+/// of `url` (configurations are logged).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmqpConfig {
     /// Broker URI with credentials and percent-encoded vhost, e.g.
@@ -84,6 +85,36 @@ fn default_management_url() -> String {
 }
 fn default_connection_name() -> String {
     "rescue-hub".to_owned()
+}
+
+impl std::fmt::Debug for AmqpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AmqpConfig")
+            .field("url", &redact_url(&self.url))
+            .field("prefetch", &self.prefetch)
+            .field("confirm_timeout_ms", &self.confirm_timeout_ms)
+            .field("reconnect_initial_ms", &self.reconnect_initial_ms)
+            .field("reconnect_max_ms", &self.reconnect_max_ms)
+            .field("retry_delays_ms", &self.retry_delays_ms)
+            .field("delivery_limit", &self.delivery_limit)
+            .field("management_url", &self.management_url)
+            .field("connection_name", &self.connection_name)
+            .finish()
+    }
+}
+
+/// The URL with the password of its user info replaced by `***`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
 }
 
 impl Default for AmqpConfig {
@@ -237,6 +268,25 @@ impl ValidatedUrl {
 
     pub(crate) fn uri(&self) -> &AMQPUri {
         &self.uri
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let config = AmqpConfig {
+            url: "amqp://hub:s3cret@127.0.0.1:5672/%2f".into(),
+            ..AmqpConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("amqp://hub:***@127.0.0.1:5672/%2f"),
+            "{shown}"
+        );
     }
 }
 
