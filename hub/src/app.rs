@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use contracts::Registry;
+use contracts::model::Actor;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
@@ -167,7 +168,7 @@ pub async fn start<T: OutboxTransport>(
     ));
 
     let mut workers = Stage::new("ingress workers", WORKERS_STOP_LIMIT);
-    for department in http::departments() {
+    for department in Actor::DEPARTMENTS {
         workers.tasks.spawn(ingress::run_worker(
             Arc::clone(&transport),
             pipeline.clone(),

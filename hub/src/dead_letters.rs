@@ -56,7 +56,7 @@ pub async fn run_indexer<T: Transport>(
     shutdown: watch::Receiver<bool>,
 ) {
     let mut addresses = vec![Address::DeadIngress];
-    addresses.extend(crate::http::departments().map(Address::Dead));
+    addresses.extend(Actor::DEPARTMENTS.into_iter().map(Address::Dead));
     let mut tasks = tokio::task::JoinSet::new();
     for address in addresses {
         tasks.spawn(index_queue(
@@ -174,7 +174,7 @@ pub async fn replay(
         }
         None => {
             let sender = text(&letter.headers, header::SENDER)
-                .and_then(|s| Actor::ALL.into_iter().find(|a| a.as_str() == s))
+                .and_then(|s| Actor::from_code(&s))
                 .or_else(|| letter.publisher.as_deref().and_then(&sender_of_publisher))
                 .ok_or(ReplayError::NoSender(id))?;
             let mut headers = Headers::new();

@@ -342,7 +342,7 @@ async fn run_case(
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let mut watchers = JoinSet::new();
-    for department in crate::http::departments() {
+    for department in Actor::DEPARTMENTS {
         watchers.spawn(watch_queue(
             transport.clone(),
             department,
@@ -835,7 +835,7 @@ impl Demo<'_> {
         if self.store.outbox_backlog().await? > 0 {
             return Ok(false);
         }
-        for department in crate::http::departments() {
+        for department in Actor::DEPARTMENTS {
             if self
                 .transport
                 .queue_depth(Address::Deliver(department))
@@ -851,7 +851,7 @@ impl Demo<'_> {
     /// Records and prints one expected delivery.
     fn record_hop(&mut self, step: usize, arrival: Arrival) -> Result<Hop, DemoError> {
         let sender = header_text(&arrival.headers, header::SENDER)
-            .and_then(|s| actor(&s))
+            .and_then(|s| Actor::from_code(&s))
             .ok_or_else(|| DemoError::Unexpected {
                 step,
                 detail: format!(
@@ -1055,10 +1055,6 @@ fn header_text(headers: &Headers, name: &str) -> Option<String> {
         .get(name)
         .and_then(HeaderValue::as_text)
         .map(str::to_owned)
-}
-
-fn actor(code: &str) -> Option<Actor> {
-    Actor::ALL.into_iter().find(|a| a.as_str() == code)
 }
 
 /// `1.0.0` → `1`.

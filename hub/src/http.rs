@@ -31,6 +31,7 @@ use contracts::model::Actor;
 use serde_json::{Value, json};
 
 use crate::config::HubConfig;
+use crate::pipeline::RejectionStage;
 use crate::store::Store;
 use crate::transport::{Address, HeaderValue, Headers, Outgoing, Transport, header};
 
@@ -122,17 +123,7 @@ async fn submit<T: Transport>(
     let validated = match state.registry.validate_message(&body) {
         Ok(v) => v,
         Err(report) => {
-            let stage = if report.violations.iter().any(|v| v.rule == "json") {
-                "PARSE"
-            } else if report
-                .violations
-                .iter()
-                .any(|v| v.pointer.starts_with("/payload"))
-            {
-                "CONTRACT"
-            } else {
-                "ENVELOPE"
-            };
+            let stage = crate::pipeline::stage_of(&report);
             let violations = serde_json::to_value(&report.violations).unwrap_or(Value::Null);
             let parsed: Option<Value> = serde_json::from_slice(&body).ok();
             keep_refused(
@@ -152,76 +143,24 @@ async fn submit<T: Transport>(
         }
     };
     let message_type = validated.message_type.as_str();
-    let declared = validated
-        .value
-        .get("sender_org_type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if declared != department.as_str() {
-        let violations = one(
-            "/sender_org_type",
-            "sender",
-            format!(
-                "the token belongs to {}, the message says {declared}.",
-                department.as_str()
-            ),
-        );
-        keep_refused(
-            &state.store,
-            department,
-            &body,
-            Some(&validated.value),
-            "SENDER_MISMATCH",
-            &violations,
-        )
-        .await;
-        return problem(StatusCode::FORBIDDEN, "sender mismatch", violations);
-    }
-    let org_code = validated
-        .value
-        .get("sender_org_code")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !state.config.may_use_org_code(department, org_code) {
-        let violations = one(
-            "/sender_org_code",
-            "sender",
-            format!(
-                "{org_code} is not an organisation code configured for {}.",
-                department.as_str()
-            ),
-        );
-        keep_refused(
-            &state.store,
-            department,
-            &body,
-            Some(&validated.value),
-            "SENDER_MISMATCH",
-            &violations,
-        )
-        .await;
-        return problem(StatusCode::FORBIDDEN, "sender mismatch", violations);
-    }
-    if !state
-        .config
-        .authorization
-        .may_send(department, message_type)
+    if let Err((stage, reasons)) =
+        crate::pipeline::admit(&state.config, department, &validated.value)
     {
-        let violations = one(
-            "/message_type",
-            "authorization",
-            format!("{} may not send {message_type}.", department.as_str()),
-        );
+        let violations = serde_json::to_value(&reasons).unwrap_or(Value::Null);
         keep_refused(
             &state.store,
             department,
             &body,
             Some(&validated.value),
-            "UNAUTHORIZED",
+            stage,
             &violations,
         )
         .await;
-        return problem(StatusCode::FORBIDDEN, "not authorized", violations);
+        let title = match stage {
+            RejectionStage::Unauthorized => "not authorized",
+            _ => "sender mismatch",
+        };
+        return problem(StatusCode::FORBIDDEN, title, violations);
     }
     let message_id = validated
         .value
@@ -277,7 +216,7 @@ async fn keep_refused(
     department: Actor,
     body: &[u8],
     parsed: Option<&Value>,
-    stage: &str,
+    stage: RejectionStage,
     violations: &Value,
 ) {
     let field = |name: &str| {
@@ -295,7 +234,7 @@ async fn keep_refused(
         queue: Address::DeadIngress.queue_name(),
         message_id: field("message_id"),
         message_type: field("message_type"),
-        stage: stage.to_owned(),
+        stage: stage.as_str().to_owned(),
         reasons: violations.to_string(),
         publisher: Some(format!("http:{}", department.as_str())),
         body: body.to_vec(),
@@ -319,9 +258,4 @@ async fn ready<T: Transport>(State(state): State<Arc<HttpState<T>>>) -> Response
         axum::Json(json!({ "broker": broker, "store": store })),
     )
         .into_response()
-}
-
-/// Departments in the order the hub serves them (every actor but the hub itself).
-pub fn departments() -> impl Iterator<Item = Actor> {
-    Actor::ALL.into_iter().filter(|a| *a != Actor::Hub)
 }

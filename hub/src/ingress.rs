@@ -27,7 +27,7 @@ fn publisher_of<D: Delivery>(delivery: &D, hub_user: Option<&str>) -> Publisher 
             .headers()
             .get(header::ORIGINAL_PUBLISHER)
             .and_then(|v| v.as_text())
-        && let Some(actor) = Actor::ALL.into_iter().find(|a| a.as_str() == original)
+        && let Some(actor) = Actor::from_code(original)
     {
         return Publisher::Department(actor);
     }

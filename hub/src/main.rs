@@ -198,7 +198,7 @@ fn run(config: Option<PathBuf>) -> Result<()> {
             SelectedTransport::Amqp(settings) => {
                 let view_settings = settings.clone();
                 let transport = Arc::new(
-                    AmqpTransport::connect(settings, hub::http::departments().collect())
+                    AmqpTransport::connect(settings, contracts::model::Actor::DEPARTMENTS.to_vec())
                         .await
                         .context("cannot start the RabbitMQ transport")?,
                 );

@@ -520,18 +520,17 @@ pub fn outgoing_from_row(row: OutboxRow) -> Result<Outgoing, RelayError> {
 /// [`Address::Ingress`] (replays); `None` for anything else. The inverse of
 /// [`Address::queue_name`].
 pub fn address_from_queue(queue: &str) -> Option<Address> {
-    let actor = |code: &str| Actor::ALL.into_iter().find(|a| a.as_str() == code);
     if queue == "dead.ingress" {
         return Some(Address::DeadIngress);
     }
     if let Some(code) = queue.strip_prefix("deliver.") {
-        return actor(code).map(Address::Deliver);
+        return Actor::from_code(code).map(Address::Deliver);
     }
     if let Some(code) = queue.strip_prefix("dead.") {
-        return actor(code).map(Address::Dead);
+        return Actor::from_code(code).map(Address::Dead);
     }
     if let Some(code) = queue.strip_prefix("ingress.") {
-        return actor(code).map(Address::Ingress);
+        return Actor::from_code(code).map(Address::Ingress);
     }
     None
 }

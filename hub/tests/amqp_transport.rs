@@ -491,7 +491,7 @@ async fn department_users_publish_only_their_own_keys_and_read_only_their_queue(
     else {
         return;
     };
-    let hub = broker.hub(&topology::departments()).await;
+    let hub = broker.hub(&Actor::DEPARTMENTS).await;
     let grid = broker.department_user(Actor::Grid).await;
     let as_grid =
         AmqpTransport::connect(broker.config_as(&grid.username, &grid.password), Vec::new())
@@ -691,7 +691,7 @@ async fn exported_definitions_match_the_declared_topology() {
         return;
     };
     let config = broker.config();
-    let departments = topology::departments();
+    let departments = Actor::DEPARTMENTS.to_vec();
     let users: Vec<BrokerUser> = departments
         .iter()
         .chain([Actor::Hub].iter())

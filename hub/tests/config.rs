@@ -237,7 +237,7 @@ fn every_valid_fixture_is_sendable_and_routable_under_the_example_configuration(
             let message: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let sender = message["sender_org_type"].as_str().unwrap();
-            let Some(sender) = Actor::ALL.into_iter().find(|a| a.as_str() == sender) else {
+            let Some(sender) = Actor::from_code(sender) else {
                 continue;
             };
             if sender == Actor::Hub {

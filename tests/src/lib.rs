@@ -83,7 +83,7 @@ impl TestBroker {
         let vhost = format!("t-{name}-{id}");
         management.create_vhost(&vhost).await.unwrap();
         let mut users = BTreeMap::new();
-        for department in hub::http::departments() {
+        for department in contracts::model::Actor::DEPARTMENTS {
             let user = BrokerUser {
                 department,
                 username: format!("t-{id}-{}", department.as_str().to_ascii_lowercase()),
@@ -210,7 +210,7 @@ impl TestHub {
         let store = Store::open(&config.store.path).await.unwrap();
         let amqp = config.transport.amqp.clone().unwrap();
         let transport = Arc::new(
-            AmqpTransport::connect(amqp, hub::http::departments().collect())
+            AmqpTransport::connect(amqp, Actor::DEPARTMENTS.to_vec())
                 .await
                 .unwrap(),
         );

@@ -210,7 +210,8 @@ impl OwnBroker {
             .status()
             .unwrap();
         assert!(status.success(), "chown of {} failed", dir.path().display());
-        let users = hub::http::departments()
+        let users = contracts::model::Actor::DEPARTMENTS
+            .into_iter()
             .map(|department| {
                 let user = BrokerUser {
                     department,

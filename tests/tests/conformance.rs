@@ -21,7 +21,7 @@ use hub::transport::Address;
 ///
 /// [`TransportFixture::fresh_queue`]: tests::conformance::TransportFixture::fresh_queue
 fn nth_queue(counter: &AtomicUsize) -> Address {
-    let departments: Vec<Actor> = hub::http::departments().collect();
+    let departments: Vec<Actor> = Actor::DEPARTMENTS.to_vec();
     let n = counter.fetch_add(1, Ordering::Relaxed);
     let department = departments
         .get(n)
@@ -74,7 +74,7 @@ mod amqp {
             let broker = TestBroker::create(&format!("conformance-{name}")).await?;
             let hub = within(
                 "the hub's connection and topology",
-                AmqpTransport::connect(Self::config(&broker), hub::http::departments().collect()),
+                AmqpTransport::connect(Self::config(&broker), Actor::DEPARTMENTS.to_vec()),
             )
             .await
             .unwrap();

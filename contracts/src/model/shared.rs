@@ -42,6 +42,22 @@ impl Actor {
         Actor::Hub,
     ];
 
+    /// The departments: every actor but the hub itself (each has queues and a broker user).
+    pub const DEPARTMENTS: [Actor; 7] = [
+        Actor::Police,
+        Actor::Health,
+        Actor::Citymgmt,
+        Actor::Grid,
+        Actor::Civil,
+        Actor::Station,
+        Actor::Origin,
+    ];
+
+    /// The actor of a wire code (`"GRID"`), if it is one.
+    pub fn from_code(code: &str) -> Option<Actor> {
+        Actor::ALL.into_iter().find(|a| a.as_str() == code)
+    }
+
     /// The wire code, e.g. `"POLICE"`.
     pub const fn as_str(self) -> &'static str {
         match self {

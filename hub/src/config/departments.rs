@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use contracts::annotations::FieldPolicy;
 use contracts::model::{Actor, Sensitivity};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 /// One department's settings (`[departments.<CODE>]`).
 #[derive(Debug, Clone, Deserialize)]
@@ -71,16 +70,8 @@ impl DepartmentConfig {
 /// The SHA-256 of a token as 64 lowercase hex digits, the form `http_token_sha256` holds
 /// (`printf %s TOKEN | sha256sum`).
 pub fn token_sha256(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
+    crate::store::sha256_hex(token.as_bytes())
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Whether two byte strings are equal, in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -27,7 +27,6 @@ use contracts::model::Actor;
 use contracts::report::{ValidationReport, Violation};
 use contracts::{MessageType, Registry};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::config::{HubConfig, Recipient};
 use crate::store::{AcceptedMessage, CommitOutcome, PlannedMessage, Store, StoreError};
@@ -121,7 +120,67 @@ fn reason(pointer: &str, rule: &str, message: String) -> Vec<Violation> {
     }]
 }
 
-fn stage_of(report: &ValidationReport) -> RejectionStage {
+/// Whether `sender` (the authenticated department) may send this validated message: the
+/// envelope must name that department and one of its organisation codes, and the
+/// authorization matrix must let it send the type. `Err` carries the refusal stage and its
+/// reason. Shared by the pipeline and the HTTP ingress, which answers the same checks
+/// synchronously with 403.
+pub fn admit(
+    config: &HubConfig,
+    sender: Actor,
+    message: &Value,
+) -> Result<(), (RejectionStage, Vec<Violation>)> {
+    let text = |name: &str| {
+        message
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let declared = text("sender_org_type");
+    if declared != sender.as_str() {
+        return Err((
+            RejectionStage::SenderMismatch,
+            reason(
+                "/sender_org_type",
+                "sender",
+                format!(
+                    "the message says it comes from {declared}, but it was published by {}.",
+                    sender.as_str()
+                ),
+            ),
+        ));
+    }
+    let org_code = text("sender_org_code");
+    if !config.may_use_org_code(sender, org_code) {
+        return Err((
+            RejectionStage::SenderMismatch,
+            reason(
+                "/sender_org_code",
+                "sender",
+                format!(
+                    "{org_code} is not an organisation code configured for {}.",
+                    sender.as_str()
+                ),
+            ),
+        ));
+    }
+    let message_type = text("message_type");
+    if !config.authorization.may_send(sender, message_type) {
+        return Err((
+            RejectionStage::Unauthorized,
+            reason(
+                "/message_type",
+                "authorization",
+                format!("{} may not send {message_type}.", sender.as_str()),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The stage a validation report refuses at: PARSE (not JSON), CONTRACT (the payload
+/// breaks its contract) or ENVELOPE. Shared by the pipeline and the HTTP ingress.
+pub fn stage_of(report: &ValidationReport) -> RejectionStage {
     if report.violations.iter().any(|v| v.rule == "json") {
         RejectionStage::Parse
     } else if report
@@ -218,55 +277,8 @@ impl Pipeline {
         };
         let message_id = text("message_id").to_owned();
 
-        // The envelope must name the authenticated department (and one of its org codes).
-        let declared = text("sender_org_type");
-        if declared != sender.as_str() {
-            return Ok(Err(Refusal(
-                RejectionStage::SenderMismatch,
-                reason(
-                    "/sender_org_type",
-                    "sender",
-                    format!(
-                        "the message says it comes from {declared}, but it was published by {}.",
-                        sender.as_str()
-                    ),
-                ),
-            )));
-        }
-        if !self
-            .config
-            .may_use_org_code(sender, text("sender_org_code"))
-        {
-            return Ok(Err(Refusal(
-                RejectionStage::SenderMismatch,
-                reason(
-                    "/sender_org_code",
-                    "sender",
-                    format!(
-                        "{} is not an organisation code configured for {}.",
-                        text("sender_org_code"),
-                        sender.as_str()
-                    ),
-                ),
-            )));
-        }
-        if !self
-            .config
-            .authorization
-            .may_send(sender, message_type.as_str())
-        {
-            return Ok(Err(Refusal(
-                RejectionStage::Unauthorized,
-                reason(
-                    "/message_type",
-                    "authorization",
-                    format!(
-                        "{} may not send {}.",
-                        sender.as_str(),
-                        message_type.as_str()
-                    ),
-                ),
-            )));
+        if let Err((stage, reasons)) = admit(&self.config, sender, message) {
+            return Ok(Err(Refusal(stage, reasons)));
         }
         if self.store.is_duplicate(&message_id).await? {
             return Ok(Ok(Verdict::Duplicate { message_id }));
@@ -311,7 +323,7 @@ impl Pipeline {
             sender: sender.as_str().to_owned(),
             message_type: message_type.as_str().to_owned(),
             case_id,
-            body_sha256: sha256_hex(raw),
+            body_sha256: crate::store::sha256_hex(raw),
         };
         Ok(Ok(
             match self.store.commit_accepted(&accepted, planned).await? {
@@ -342,7 +354,7 @@ impl Pipeline {
                             .store
                             .sender_of(id)
                             .await?
-                            .and_then(|s| s.parse_actor()),
+                            .and_then(|s| Actor::from_code(&s)),
                         None => None,
                     }
                 }
@@ -449,24 +461,5 @@ impl Pipeline {
                 projected_away,
             },
         )))
-    }
-}
-
-/// Lower-case hex SHA-256 of the bytes.
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Parses a department code (`"GRID"`) into an actor.
-trait ParseActor {
-    fn parse_actor(&self) -> Option<Actor>;
-}
-
-impl ParseActor for String {
-    fn parse_actor(&self) -> Option<Actor> {
-        Actor::ALL.into_iter().find(|a| a.as_str() == self)
     }
 }

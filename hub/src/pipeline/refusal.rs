@@ -55,14 +55,8 @@ pub struct Refused<'a> {
 }
 
 fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.char_indices().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+    // The hyphenated form only, as the envelope's `uuid` format requires.
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
 }
 
 fn reasons_json(reasons: &[Violation]) -> Value {

@@ -33,6 +33,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -41,6 +42,19 @@ use sqlx::{Sqlite, Transaction};
 use crate::transport::HeaderValue;
 
 pub use dead_letters::{DeadLetter, DeadLetterFilter, NewDeadLetter};
+
+/// Lower-case hex SHA-256 of `bytes`: the form of the inbox's `body_sha256` and of the
+/// configured token hashes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
+}
 pub use inbox::{AcceptedMessage, CommitOutcome, PlannedMessage};
 pub use outbox::OutboxRow;
 

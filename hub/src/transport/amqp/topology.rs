@@ -43,14 +43,6 @@ pub const RETRY_EXCHANGE: &str = "hub.retry";
 /// Dead-letter routing key of refused ingress messages.
 pub const DEAD_INGRESS_KEY: &str = "ingress";
 
-/// The departments that get queues and broker users: every actor but the hub.
-pub fn departments() -> Vec<Actor> {
-    Actor::ALL
-        .into_iter()
-        .filter(|a| *a != Actor::Hub)
-        .collect()
-}
-
 /// Where a publish goes: exchange and routing key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -460,7 +452,7 @@ mod tests {
     #[test]
     fn plan_has_every_queue_with_its_arguments() {
         let config = AmqpConfig::default();
-        let topology = plan(&departments(), &config);
+        let topology = plan(&Actor::DEPARTMENTS, &config);
         // per department: ingress, deliver, dead, and 3 retry queues for each work queue.
         assert_eq!(topology.queues.len(), 1 + 7 * (3 + 2 * 3));
         let work = topology
@@ -531,8 +523,8 @@ mod tests {
             username: "grid".into(),
             password: "x".into(),
         }];
-        let defs = definitions_json("/", &departments(), &users, &config);
-        let topology = plan(&departments(), &config);
+        let defs = definitions_json("/", &Actor::DEPARTMENTS, &users, &config);
+        let topology = plan(&Actor::DEPARTMENTS, &config);
         assert_eq!(
             defs["queues"].as_array().unwrap().len(),
             topology.queues.len()

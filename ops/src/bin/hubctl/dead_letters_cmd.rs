@@ -296,7 +296,7 @@ async fn replay_route(store: &Store, config: &HubConfig, id: i64, outbox_id: i64
     }
     let sender = match store.dead_letter(id).await {
         Ok(Some(letter)) => text_header(&letter.headers, header::SENDER)
-            .and_then(|s| Actor::ALL.into_iter().find(|a| a.as_str() == s))
+            .and_then(Actor::from_code)
             .or_else(|| {
                 letter
                     .publisher

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use contracts::model::Actor;
-use hub::transport::amqp::topology::{self, definitions_json};
+use hub::transport::amqp::topology::definitions_json;
 use hub::transport::amqp::{AmqpConfig, AmqpTransport, BrokerUser, ManagementClient, ValidatedUrl};
 use serde::Deserialize;
 
@@ -171,7 +171,8 @@ fn read_users(path: &Path, need_passwords: bool) -> Result<Vec<BrokerUser>> {
 
 /// One user per department plus `hub`, named by convention, without passwords.
 fn default_users() -> Vec<BrokerUser> {
-    topology::departments()
+    Actor::DEPARTMENTS
+        .to_vec()
         .into_iter()
         .chain([Actor::Hub])
         .map(|department| BrokerUser {
@@ -189,7 +190,7 @@ fn write_definitions(
     out: Option<&Path>,
 ) -> Result<()> {
     config.validate()?;
-    let definitions = definitions_json(vhost, &topology::departments(), users, config);
+    let definitions = definitions_json(vhost, &Actor::DEPARTMENTS, users, config);
     let mut text = serde_json::to_string_pretty(&definitions)?;
     text.push('\n');
     match out {
@@ -244,7 +245,7 @@ async fn setup(
         .with_login(&hub_user.username, &hub_user.password, vhost)
         .to_url_string();
     config.connection_name = "hubctl rabbitmq setup".to_owned();
-    let transport = AmqpTransport::connect(config, topology::departments())
+    let transport = AmqpTransport::connect(config, Actor::DEPARTMENTS.to_vec())
         .await
         .context("cannot declare the topology as the hub user")?;
     transport.shutdown().await;
