@@ -18,7 +18,9 @@
 //!   enqueues it; until then it stays in the outbox and is retried, across restarts too.
 //! * **Confirmed publish: at least once, not exactly once.** After a publish error, or a
 //!   crash between the confirm and [`Store::mark_published`], the outcome is unknown and the
-//!   row is published again. Duplicates are therefore possible; every consumer deduplicates
+//!   row is published again. On RabbitMQ the transport settles a lost confirm from its
+//!   delivery log before republishing (no copy after a dropped connection, ADR 0008), so
+//!   duplicates remain possible only after a crash of the hub; every consumer deduplicates
 //!   by `message_id`.
 //! * **One transaction: exactly once into the queue.** Marking comes first and a row that
 //!   was already marked is skipped, so even two relays racing on one store (which should not

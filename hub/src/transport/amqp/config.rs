@@ -57,6 +57,18 @@ pub struct AmqpConfig {
     /// Connection name shown in the broker's management UI.
     #[serde(default = "default_connection_name")]
     pub connection_name: String,
+    /// How long the delivery log (`hub.delivery-log`, a stream holding a copy of every
+    /// delivery the hub publishes) keeps entries (`x-max-age`). The log is read to settle a
+    /// publish whose confirm was lost with its connection; a publish left in doubt for
+    /// longer than this falls back to at-least-once. The broker applies it per segment, so
+    /// entries can live up to one segment longer. Changing it on an existing broker needs a
+    /// policy (RabbitMQ refuses to re-declare a queue with other arguments).
+    #[serde(default = "default_delivery_log_max_age_s")]
+    pub delivery_log_max_age_s: u64,
+    /// Size bound of the delivery log (`x-max-length-bytes`), whichever of age and size is
+    /// reached first.
+    #[serde(default = "default_delivery_log_max_bytes")]
+    pub delivery_log_max_bytes: u64,
 }
 
 fn default_url() -> String {
@@ -86,6 +98,16 @@ fn default_management_url() -> String {
 fn default_connection_name() -> String {
     "rescue-hub".to_owned()
 }
+/// Segment size of the delivery log (`x-stream-max-segment-size-bytes`): retention drops
+/// whole segments, so small segments keep the log close to its age and size bounds.
+pub const DELIVERY_LOG_SEGMENT_BYTES: u64 = 16 << 20;
+
+fn default_delivery_log_max_age_s() -> u64 {
+    3_600
+}
+fn default_delivery_log_max_bytes() -> u64 {
+    1 << 30
+}
 
 impl std::fmt::Debug for AmqpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,6 +121,8 @@ impl std::fmt::Debug for AmqpConfig {
             .field("delivery_limit", &self.delivery_limit)
             .field("management_url", &self.management_url)
             .field("connection_name", &self.connection_name)
+            .field("delivery_log_max_age_s", &self.delivery_log_max_age_s)
+            .field("delivery_log_max_bytes", &self.delivery_log_max_bytes)
             .finish()
     }
 }
@@ -129,6 +153,8 @@ impl Default for AmqpConfig {
             delivery_limit: default_delivery_limit(),
             management_url: default_management_url(),
             connection_name: default_connection_name(),
+            delivery_log_max_age_s: default_delivery_log_max_age_s(),
+            delivery_log_max_bytes: default_delivery_log_max_bytes(),
         }
     }
 }
@@ -155,6 +181,17 @@ impl AmqpConfig {
                 "management_url {:?} is not a URL",
                 self.management_url
             )));
+        }
+        if self.delivery_log_max_age_s == 0 {
+            return Err(invalid("delivery_log_max_age_s must be at least 1"));
+        }
+        if self.delivery_log_max_bytes < DELIVERY_LOG_SEGMENT_BYTES {
+            return Err(invalid(format!(
+                "delivery_log_max_bytes must be at least one segment ({DELIVERY_LOG_SEGMENT_BYTES} bytes)"
+            )));
+        }
+        if i64::try_from(self.delivery_log_max_bytes).is_err() {
+            return Err(invalid("delivery_log_max_bytes must fit in 63 bits"));
         }
         if lapin::types::ShortString::try_new(self.connection_name.clone()).is_err() {
             return Err(invalid("connection_name is longer than 255 bytes"));

@@ -6,6 +6,8 @@
 //! * [`config`] — [`AmqpConfig`] (`[transport.amqp]`), validated without I/O;
 //! * `connection` — the supervisor owning the connection, reconnecting with back-off;
 //! * `publisher` — serialized, confirmed, mandatory, persistent publishes;
+//! * `in_doubt` — settling a delivery publish whose confirm was lost, from the delivery log
+//!   (no duplicate in the department's queue after a dropped connection);
 //! * `consumer` — [`AmqpConsumer`] / [`AmqpDelivery`]: manual acks, retry copies, dead
 //!   letters, resumption after reconnects;
 //! * [`topology`] — exchanges, quorum queues, retry queues and bindings; declared at start
@@ -26,6 +28,7 @@
 mod connection;
 mod consumer;
 mod fields;
+mod in_doubt;
 mod publisher;
 
 pub mod config;
@@ -183,6 +186,18 @@ impl AmqpTransport {
     /// The configuration it runs with.
     pub fn config(&self) -> &AmqpConfig {
         &self.shared.config
+    }
+
+    /// How delivery publishes left in doubt by a lost confirm were settled since start:
+    /// `(found stored, not stored and published again, log unreadable and published again)`.
+    pub fn in_doubt_settled(&self) -> (u64, u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let counts = self.shared.publisher.in_doubt_counts();
+        (
+            counts.stored.load(Relaxed),
+            counts.not_stored.load(Relaxed),
+            counts.given_up.load(Relaxed),
+        )
     }
 
     /// Stops reconnecting, closes the connection and ends every consumer's stream.

@@ -17,8 +17,13 @@
 //!   nothing anyway, since it marks each row sent only after its own confirm.
 //! * After any failure the channel is dropped and reopened by the next publish, so a
 //!   channel closed by the broker is never reused.
+//! * **Deliveries are not duplicated by a lost confirm.** A publish to `hub.deliver` whose
+//!   outcome is unknown is remembered; when it is published again, the delivery log is read
+//!   first and a copy that was in fact stored is not published a second time (see
+//!   [`super::in_doubt`] for how, and for the cases that fall back to at-least-once).
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
@@ -27,8 +32,12 @@ use lapin::{BasicProperties, Channel, Confirmation, ErrorKind};
 use tokio::sync::Mutex;
 use tokio::time::{Instant, timeout_at};
 
-use super::connection::Supervisor;
-use super::topology::Route;
+use contracts::model::Actor;
+use tracing::{info, warn};
+
+use super::connection::{Session, Supervisor};
+use super::in_doubt::{Disposition, Doubts, PublishKey, read_log_until_fence};
+use super::topology::{DELIVER_EXCHANGE, FENCE_KEY, Route};
 use crate::transport::{Address, TransportError};
 
 /// One message ready to send.
@@ -51,12 +60,31 @@ struct ConfirmChannel {
     channel: Channel,
 }
 
+/// What the publisher keeps between publishes (under one lock: publishes are serialized).
+#[derive(Default)]
+struct State {
+    channel: Option<ConfirmChannel>,
+    doubts: Doubts,
+}
+
 /// The serialized confirm-mode publisher of one transport.
 pub(crate) struct Publisher {
     supervisor: Supervisor,
     user_id: ShortString,
     confirm_timeout: Duration,
-    slot: Mutex<Option<ConfirmChannel>>,
+    state: Mutex<State>,
+    counts: InDoubtCounts,
+}
+
+/// How publishes left in doubt were settled, since the transport started.
+#[derive(Debug, Default)]
+pub(crate) struct InDoubtCounts {
+    /// Found in the delivery log: stored, not published again.
+    pub(crate) stored: AtomicU64,
+    /// Not in the log: not stored, published again.
+    pub(crate) not_stored: AtomicU64,
+    /// The log could not be read: published again (at-least-once).
+    pub(crate) given_up: AtomicU64,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -77,8 +105,14 @@ impl Publisher {
             supervisor,
             user_id,
             confirm_timeout,
-            slot: Mutex::new(None),
+            state: Mutex::new(State::default()),
+            counts: InDoubtCounts::default(),
         }
+    }
+
+    /// How publishes left in doubt were settled so far.
+    pub(crate) fn in_doubt_counts(&self) -> &InDoubtCounts {
+        &self.counts
     }
 
     /// Publishes and waits for the broker's confirm (see the module invariants).
@@ -92,14 +126,42 @@ impl Publisher {
                 message.address
             ))
         };
-        let Ok(mut slot) = timeout_at(deadline, self.slot.lock()).await else {
+        let Ok(mut state) = timeout_at(deadline, self.state.lock()).await else {
             return Err(not_connected("publisher busy"));
         };
-        let channel = match timeout_at(deadline, self.channel(&mut slot)).await {
-            Ok(Ok(channel)) => channel,
+        let state = &mut *state;
+        let (session, channel) = match timeout_at(deadline, self.channel(&mut state.channel)).await
+        {
+            Ok(Ok(open)) => open,
             Ok(Err(error)) => return Err(error),
             Err(_) => return Err(not_connected("no broker connection")),
         };
+        let key = publish_key(message);
+        if let Some(key) = &key {
+            match state.doubts.disposition(key) {
+                Disposition::Publish => {}
+                Disposition::AlreadyStored => return already_stored(message),
+                Disposition::Settle => {
+                    let settled =
+                        timeout_at(deadline, self.settle(state, &session, &channel, deadline))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(not_confirmed(
+                                    message,
+                                    "settling doubts timed out".to_owned(),
+                                ))
+                            });
+                    if let Err(error) = settled {
+                        state.channel = None;
+                        return Err(error);
+                    }
+                    if state.doubts.disposition(key) == Disposition::AlreadyStored {
+                        return already_stored(message);
+                    }
+                }
+            }
+        }
+        let attempted_at = SystemTime::now();
         let outcome = match timeout_at(deadline, self.send(&channel, message)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(not_confirmed(
@@ -107,20 +169,86 @@ impl Publisher {
                 format!("no confirm within {} ms", self.confirm_timeout.as_millis()),
             )),
         };
-        if outcome.is_err() {
-            *slot = None;
+        if let Err(error) = &outcome {
+            if let (Some(key), TransportError::NotConfirmed { .. }) = (key, error) {
+                state.doubts.record(key, attempted_at);
+                // Close the old channel so the broker is done with it before any fence.
+                close_quietly(&channel, "publish in doubt").await;
+            }
+            state.channel = None;
         }
         outcome
     }
 
-    /// The current confirm channel, opened on the current connection if needed.
-    async fn channel(&self, slot: &mut Option<ConfirmChannel>) -> Result<Channel, TransportError> {
+    /// Settles every recorded doubt: fence, then read the delivery log up to the fence.
+    /// A log that does not exist (deleted by hand) cannot settle anything: the doubts are
+    /// given up and republished (at-least-once).
+    async fn settle(
+        &self,
+        state: &mut State,
+        session: &Session,
+        channel: &Channel,
+        deadline: Instant,
+    ) -> Result<(), TransportError> {
+        let Some(from) = state.doubts.earliest() else {
+            return Ok(());
+        };
+        let fence_id = format!("fence-{}", uuid::Uuid::new_v4());
+        let fence = Publication {
+            // Display only: the fence goes to the delivery log, no department's queue.
+            address: Address::Deliver(Actor::Hub),
+            route: Route {
+                exchange: DELIVER_EXCHANGE.to_owned(),
+                routing_key: FENCE_KEY.to_owned(),
+            },
+            message_id: &fence_id,
+            body: b"",
+            properties: BasicProperties::default().with_message_id(fence_id.as_str().into()),
+        };
+        self.send(channel, &fence).await?;
+        let reader = session
+            .open_channel(&self.supervisor, "delivery log")
+            .await?;
+        let read = read_log_until_fence(&reader, from, &fence_id, deadline).await;
+        close_quietly(&reader, "delivery log read").await;
+        match read {
+            Ok(seen) => {
+                let (stored, not_stored) = state.doubts.settle(&seen);
+                self.counts.stored.fetch_add(stored, Ordering::Relaxed);
+                self.counts
+                    .not_stored
+                    .fetch_add(not_stored, Ordering::Relaxed);
+                info!(
+                    message =
+                        "Publishes left in doubt by a lost confirm settled from the delivery log.",
+                    stored, not_stored
+                );
+                Ok(())
+            }
+            Err(TransportError::Refused(detail)) => {
+                warn!(
+                    message = "The delivery log cannot be read; publishes in doubt will be republished.",
+                    %detail
+                );
+                let given_up = state.doubts.forget_unknown();
+                self.counts.given_up.fetch_add(given_up, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+    /// The current session and confirm channel, opened on the current connection if needed.
+    async fn channel(
+        &self,
+        slot: &mut Option<ConfirmChannel>,
+    ) -> Result<(std::sync::Arc<Session>, Channel), TransportError> {
         let session = self.supervisor.session().await?;
         if let Some(open) = slot.as_ref()
             && open.generation == session.generation
             && open.channel.status().connected()
         {
-            return Ok(open.channel.clone());
+            let channel = open.channel.clone();
+            return Ok((session, channel));
         }
         *slot = None;
         let channel = session.open_channel(&self.supervisor, "publisher").await?;
@@ -134,7 +262,7 @@ impl Publisher {
             generation: session.generation,
             channel: channel.clone(),
         });
-        Ok(channel)
+        Ok((session, channel))
     }
 
     async fn send(
@@ -159,6 +287,34 @@ impl Publisher {
             .map_err(|error| classify(message, &error))?;
         let confirmation = confirm.await.map_err(|error| classify(message, &error))?;
         interpret(message, confirmation)
+    }
+}
+
+/// The key under which a publish can be in doubt: only deliveries (they are logged).
+fn publish_key(message: &Publication<'_>) -> Option<PublishKey> {
+    (message.route.exchange == DELIVER_EXCHANGE).then(|| {
+        (
+            message.message_id.to_owned(),
+            message.route.routing_key.clone(),
+        )
+    })
+}
+
+fn already_stored(message: &Publication<'_>) -> Result<(), TransportError> {
+    info!(
+        message = "A publish left in doubt by a lost confirm was found in the delivery log; not published again.",
+        message_id = message.message_id,
+        address = %message.address
+    );
+    Ok(())
+}
+
+async fn close_quietly(channel: &Channel, why: &str) {
+    if channel.status().connected() {
+        let closing = channel.close(200, why.into());
+        if let Ok(Err(error)) = tokio::time::timeout(Duration::from_secs(1), closing).await {
+            tracing::debug!(message = "Closing a channel failed.", %error);
+        }
     }
 }
 

@@ -12,6 +12,14 @@
 //! | `hub.deliver` | direct | `D` → `deliver.D` |
 //! | `hub.dead` | direct | `D` → `dead.D`, `ingress` → `dead.ingress` |
 //! | `hub.retry` | direct | `retry.<queue>.<ms>ms` → the retry queue of that name |
+//! | `hub.deliver` | direct | `D` and `hub.fence` → `hub.delivery-log` (stream) |
+//!
+//! The delivery log `hub.delivery-log` is a stream bound to `hub.deliver` with the same keys
+//! as the delivery queues: one publish is routed to `deliver.D` *and* the log, so the log
+//! holds a copy of every delivery exactly when the delivery queue does. The publisher reads
+//! it to settle a publish whose confirm was lost (see `in_doubt`); the fence key routes only
+//! to the log. Because the keys are the same, a delivery to a department without a queue
+//! is still unroutable (`mandatory` returns it) rather than kept only in the log.
 //!
 //! Work queues (`ingress.D`, `deliver.D`) dead-letter to `hub.dead` at least once
 //! (`x-dead-letter-strategy=at-least-once` needs `x-overflow=reject-publish`) and after
@@ -29,6 +37,7 @@ use lapin::{Channel, ExchangeKind};
 use serde_json::{Value, json};
 
 use super::AmqpConfig;
+use super::config::DELIVERY_LOG_SEGMENT_BYTES;
 use super::management::BrokerUser;
 use crate::transport::{Address, TransportError};
 
@@ -42,6 +51,10 @@ pub const DEAD_EXCHANGE: &str = "hub.dead";
 pub const RETRY_EXCHANGE: &str = "hub.retry";
 /// Dead-letter routing key of refused ingress messages.
 pub const DEAD_INGRESS_KEY: &str = "ingress";
+/// The stream holding a copy of every delivery, bound to [`DELIVER_EXCHANGE`].
+pub const DELIVERY_LOG_QUEUE: &str = "hub.delivery-log";
+/// Routing key on [`DELIVER_EXCHANGE`] that reaches only the delivery log (fences).
+pub const FENCE_KEY: &str = "hub.fence";
 
 /// Where a publish goes: exchange and routing key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,6 +257,25 @@ fn retry_queue_arguments(work_queue: &str, step_ms: u64) -> Vec<(&'static str, A
     ]
 }
 
+fn delivery_log_arguments(config: &AmqpConfig) -> Vec<(&'static str, ArgValue)> {
+    vec![
+        ("x-queue-type", ArgValue::Text("stream".to_owned())),
+        (
+            "x-max-age",
+            ArgValue::Text(format!("{}s", config.delivery_log_max_age_s)),
+        ),
+        // Validation keeps the size within 63 bits, so this conversion is exact.
+        (
+            "x-max-length-bytes",
+            ArgValue::Int(i64::try_from(config.delivery_log_max_bytes).unwrap_or(i64::MAX)),
+        ),
+        (
+            "x-stream-max-segment-size-bytes",
+            ArgValue::Int(i64::try_from(DELIVERY_LOG_SEGMENT_BYTES).unwrap_or(i64::MAX)),
+        ),
+    ]
+}
+
 /// The topology for `departments` (the hub actor is skipped if present).
 pub fn plan(departments: &[Actor], config: &AmqpConfig) -> Topology {
     let mut topology = Topology {
@@ -268,6 +300,11 @@ pub fn plan(departments: &[Actor], config: &AmqpConfig) -> Topology {
         ..Topology::default()
     };
     topology.add_dead_queue(Address::DeadIngress);
+    topology.queues.push(QueueSpec {
+        name: DELIVERY_LOG_QUEUE.to_owned(),
+        arguments: delivery_log_arguments(config),
+    });
+    topology.bind(DELIVER_EXCHANGE, DELIVERY_LOG_QUEUE, FENCE_KEY);
     for &department in departments.iter().filter(|a| **a != Actor::Hub) {
         let code = department.as_str();
         topology.add_work_queue(
@@ -277,6 +314,7 @@ pub fn plan(departments: &[Actor], config: &AmqpConfig) -> Topology {
             config,
         );
         topology.add_work_queue(Address::Deliver(department), DELIVER_EXCHANGE, code, config);
+        topology.bind(DELIVER_EXCHANGE, DELIVERY_LOG_QUEUE, code);
         topology.add_dead_queue(Address::Dead(department));
     }
     topology
@@ -453,8 +491,34 @@ mod tests {
     fn plan_has_every_queue_with_its_arguments() {
         let config = AmqpConfig::default();
         let topology = plan(&Actor::DEPARTMENTS, &config);
-        // per department: ingress, deliver, dead, and 3 retry queues for each work queue.
-        assert_eq!(topology.queues.len(), 1 + 7 * (3 + 2 * 3));
+        // dead.ingress, the delivery log, and per department: ingress, deliver, dead, and 3
+        // retry queues for each work queue.
+        assert_eq!(topology.queues.len(), 2 + 7 * (3 + 2 * 3));
+        let log = topology
+            .queues
+            .iter()
+            .find(|q| q.name == DELIVERY_LOG_QUEUE)
+            .unwrap();
+        assert_eq!(arg(log, "x-queue-type"), &ArgValue::Text("stream".into()));
+        assert_eq!(arg(log, "x-max-age"), &ArgValue::Text("3600s".into()));
+        let log_keys: Vec<&str> = topology
+            .bindings
+            .iter()
+            .filter(|b| b.queue == DELIVERY_LOG_QUEUE)
+            .map(|b| b.routing_key.as_str())
+            .collect();
+        let deliver_keys: Vec<&str> = topology
+            .bindings
+            .iter()
+            .filter(|b| b.exchange == DELIVER_EXCHANGE && b.queue.starts_with("deliver."))
+            .map(|b| b.routing_key.as_str())
+            .collect();
+        assert_eq!(log_keys[0], FENCE_KEY);
+        assert_eq!(
+            &log_keys[1..],
+            deliver_keys.as_slice(),
+            "same keys as the delivery queues"
+        );
         let work = topology
             .queues
             .iter()
