@@ -1,0 +1,114 @@
+//! `adapter`: runs one department's adapter from its configuration file.
+//!
+//! * `adapter run --config adapter.toml` — connect to the hub's RabbitMQ as the department's
+//!   own user, listen for the department system, deliver to it; Ctrl-C stops cleanly.
+//! * `adapter check-config --config adapter.toml` — validate without I/O.
+//! * `adapter refused --config adapter.toml [--limit N]` — the inbound documents this
+//!   adapter refused, with the reasons given to the department.
+
+use std::path::PathBuf;
+
+use adapter::config::AdapterConfig;
+use adapter::departments::assemble;
+use adapter_runtime::store::AdapterStore;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use hub::transport::amqp::AmqpTransport;
+
+#[derive(Debug, Parser)]
+#[command(name = "adapter", about = "Runs one department's adapter of the Taicang rescue hub")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the adapter until Ctrl-C.
+    Run {
+        /// The adapter's configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Validate a configuration file without connecting anywhere.
+    CheckConfig {
+        /// The adapter's configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// List the inbound documents the adapter refused (newest first).
+    Refused {
+        /// The adapter's configuration file.
+        #[arg(long)]
+        config: PathBuf,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::CheckConfig { config } => {
+            let loaded = AdapterConfig::load(&config)?;
+            println!(
+                "{}: OK ({} adapter)",
+                config.display(),
+                loaded.department.department().as_str()
+            );
+            Ok(())
+        }
+        Command::Refused { config, limit } => {
+            let loaded = AdapterConfig::load(&config)?;
+            let store = AdapterStore::open(&loaded.runtime.store_path).await?;
+            for kept in store.refused(limit).await? {
+                println!(
+                    "#{} {} {} ({} bytes): {}",
+                    kept.id,
+                    kept.received_at,
+                    kept.kind,
+                    kept.body.len(),
+                    kept.detail
+                );
+            }
+            Ok(())
+        }
+        Command::Run { config } => run(config).await,
+    }
+}
+
+async fn run(path: PathBuf) -> anyhow::Result<()> {
+    let config = AdapterConfig::load(&path)?;
+    let Some(amqp) = config.runtime.amqp.clone() else {
+        bail!(
+            "{}: [runtime.amqp] is required to run an adapter on its own (the hub's RabbitMQ, \
+             with this department's broker user)",
+            path.display()
+        );
+    };
+    let assembled = assemble(&config.department)?;
+    let transport = AmqpTransport::connect(amqp, Vec::new())
+        .await
+        .context("connecting to the hub's RabbitMQ")?;
+    let store = AdapterStore::open(&config.runtime.store_path)
+        .await
+        .with_context(|| format!("opening {}", config.runtime.store_path.display()))?;
+    let running = adapter::run::start(assembled, transport.clone(), store, &config.runtime).await?;
+    println!(
+        "{} adapter: listening on {}; delivering from deliver.{}. Ctrl-C stops.",
+        running.department.as_str(),
+        running.inbound_addr,
+        running.department.as_str()
+    );
+    tokio::signal::ctrl_c().await?;
+    running.stop().await;
+    transport.shutdown().await;
+    Ok(())
+}

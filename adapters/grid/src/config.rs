@@ -1,0 +1,141 @@
+//! Typed configuration of the GRID adapter: where the grid platform (社会治理网格化联动指挥
+//! 平台) is, who it is, which of its event types are referrals, and how long to wait for it.
+//! Read from the hub's configuration file (`[adapters.grid]`); unknown keys are refused so
+//! that a typo is an error at startup, not a silent default.
+
+use adapter_core::DecodeContext;
+use adapter_core::settings::{SettingError, Settings};
+use serde::{Deserialize, Serialize};
+
+use crate::{codes, service};
+
+fn default_listen_address() -> String {
+    "127.0.0.1:9084".to_owned()
+}
+
+fn default_listen_path() -> String {
+    service::EVENT_PUSH_PATH.to_owned()
+}
+
+fn default_system_name() -> String {
+    "太仓市网格化联动指挥平台".to_owned()
+}
+
+fn default_region_code() -> String {
+    "320585".to_owned()
+}
+
+fn default_referral_event_types() -> Vec<String> {
+    vec![codes::DEFAULT_REFERRAL_EVENT_TYPE.to_owned()]
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    3_000
+}
+
+fn default_request_timeout_ms() -> u64 {
+    10_000
+}
+
+/// Configuration of the GRID adapter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridConfig {
+    /// Base URL of the grid platform's interface on the 政务外网; the hub POSTs 任务反馈,
+    /// 入站登记通报 and 拒收通知 to the paths of [`crate::service`] under it, e.g.
+    /// `http://10.32.9.40:8080/grid-api`.
+    pub base_url: String,
+    /// Path on the hub where the platform pushes event records (default `/grid/v1/events`).
+    #[serde(default = "default_listen_path")]
+    pub listen_path: String,
+    /// Address (`ip:port`) the adapter listens on for the platform's pushes (default
+    /// `127.0.0.1:9084`; port 0 picks a free one).
+    #[serde(default = "default_listen_address")]
+    pub listen_address: String,
+    /// 统一社会信用代码 of the 社会治理网格化联动指挥中心: the `sender_org_code` of every
+    /// referral it sends.
+    pub org_code: String,
+    /// Name of the platform, the `sender_system` of its referrals
+    /// (default `太仓市网格化联动指挥平台`).
+    #[serde(default = "default_system_name")]
+    pub system_name: String,
+    /// 行政区划代码 of the platform's office (GB/T 2260, default `320585` 太仓市).
+    #[serde(default = "default_region_code")]
+    pub region_code: String,
+    /// 统一社会信用代码 of the rescue station(s), the `receiver_org_codes` of a referral whose
+    /// event does not name the handling department (`dealDeptId`).
+    pub station_org_codes: Vec<String>,
+    /// The platform's `eventType` codes that are 流浪乞讨 sightings and become referrals
+    /// (default `["0306"]`); the platform's event tree is local, so this is configuration.
+    #[serde(default = "default_referral_event_types")]
+    pub referral_event_types: Vec<String>,
+    /// Time to open a connection to the platform, in milliseconds (default 3000).
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    /// Time for the platform to answer one delivery, in milliseconds (default 10000); a
+    /// timeout is a transient failure and the delivery is retried.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+}
+
+impl GridConfig {
+    /// Checks every field without I/O.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        let check = Settings::of("GRID");
+        check.base_url("base_url", &self.base_url)?;
+        check.listen_address("listen_address", &self.listen_address)?;
+        check.org_code("org_code", &self.org_code)?;
+        check.not_empty("system_name", &self.system_name)?;
+        check.region_code("region_code", &self.region_code)?;
+        for code in &self.station_org_codes {
+            check.org_code("station_org_codes", code)?;
+        }
+        check.positive_ms("connect_timeout_ms", self.connect_timeout_ms)?;
+        check.positive_ms("request_timeout_ms", self.request_timeout_ms)
+    }
+
+    /// The decode context of a document received at `received_at` (RFC 3339, `+08:00`).
+    pub fn decode_context(&self, received_at: &str) -> DecodeContext {
+        DecodeContext {
+            sender_org_code: self.org_code.clone(),
+            sender_system: self.system_name.clone(),
+            region_code: self.region_code.clone(),
+            receiver_org_codes: self.station_org_codes.clone(),
+            received_at: received_at.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_takes_the_documented_defaults() {
+        let config: GridConfig = serde_json::from_value(serde_json::json!({
+            "base_url": "http://10.32.9.40:8080/grid-api",
+            "org_code": "12320585MB1A23456U",
+            "station_org_codes": ["12320585466880789G"]
+        }))
+        .unwrap();
+        assert_eq!(config.listen_path, "/grid/v1/events");
+        assert_eq!(config.system_name, "太仓市网格化联动指挥平台");
+        assert_eq!(config.referral_event_types, vec!["0306".to_owned()]);
+        assert_eq!(
+            (config.connect_timeout_ms, config.request_timeout_ms),
+            (3_000, 10_000)
+        );
+        let ctx = config.decode_context("2025-03-01T06:52:11+08:00");
+        assert_eq!(ctx.sender_org_code, "12320585MB1A23456U");
+        assert_eq!(ctx.region_code, "320585");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let result = serde_json::from_value::<GridConfig>(serde_json::json!({
+            "base_url": "http://x", "org_code": "x", "station_org_codes": [],
+            "event_types": ["0306"]
+        }));
+        assert!(result.is_err());
+    }
+}
