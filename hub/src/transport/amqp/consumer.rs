@@ -31,7 +31,7 @@ use super::Shared;
 use super::fields::{copy_table, from_field_table, short};
 use super::publisher::Publication;
 use super::topology::{
-    RETRY_EXCHANGE, Route, dead_address, is_work_queue, retry_queue_name, route,
+    Route, dead_address, is_work_queue, retry_exchange, retry_queue_name, route,
 };
 use crate::transport::{
     Address, Consumer, DeadLetterReason, Delivery, HeaderValue, Headers, TransportError, header,
@@ -409,7 +409,7 @@ impl Delivery for AmqpDelivery {
             extra.push((RETRIED_PUBLISHER, text(user)));
         }
         let route = Route {
-            exchange: RETRY_EXCHANGE.to_owned(),
+            exchange: retry_exchange(self.address),
             routing_key: queue,
         };
         self.publish_copy(route, self.address, extra).await?;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AmqpError;
-use super::topology::INGRESS_EXCHANGE;
+use super::topology::{INGRESS_EXCHANGE, department_dead_exchange, department_retry_exchange};
 
 /// One broker user: a department's, or the hub's own (`department = HUB`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,9 +85,16 @@ impl BrokerUser {
                 read: ".*".into(),
             };
         }
+        // Its adapter publishes to the ingress, and settles its deliveries with retry
+        // copies and dead letters through its own two exchanges (see `topology`).
         Permissions {
             configure: "^$".into(),
-            write: format!("^{}$", regex_escape(INGRESS_EXCHANGE)),
+            write: format!(
+                "^({}|{}|{})$",
+                regex_escape(INGRESS_EXCHANGE),
+                regex_escape(&department_retry_exchange(self.department)),
+                regex_escape(&department_dead_exchange(self.department))
+            ),
             read: format!("^deliver\\.{}$", self.department.as_str()),
         }
     }
@@ -377,7 +384,7 @@ mod tests {
             grid.permissions(),
             Permissions {
                 configure: "^$".into(),
-                write: "^hub\\.ingress$".into(),
+                write: "^(hub\\.ingress|hub\\.retry\\.GRID|hub\\.dead\\.GRID)$".into(),
                 read: "^deliver\\.GRID$".into()
             }
         );

@@ -11,7 +11,9 @@
 //! | `hub.ingress` | topic | `D.*` → `ingress.D` |
 //! | `hub.deliver` | direct | `D` → `deliver.D` |
 //! | `hub.dead` | direct | `D` → `dead.D`, `ingress` → `dead.ingress` |
-//! | `hub.retry` | direct | `retry.<queue>.<ms>ms` → the retry queue of that name |
+//! | `hub.dead.D` | direct | `D` → `dead.D` |
+//! | `hub.retry` | direct | `retry.ingress.D.<ms>ms` → the retry queue of that name |
+//! | `hub.retry.D` | direct | `retry.deliver.D.<ms>ms` → the retry queue of that name |
 //! | `hub.deliver` | direct | `D` and `hub.fence` → `hub.delivery-log` (stream) |
 //!
 //! The delivery log `hub.delivery-log` is a stream bound to `hub.deliver` with the same keys
@@ -29,6 +31,13 @@
 //! Why a `hub.retry` exchange rather than publishing to the default exchange: publishing to
 //! the default exchange needs `write` on `amq.default`, which reaches *every* queue of the
 //! vhost; a dedicated exchange keeps that permission scoped to the retry queues.
+//!
+//! Why `hub.retry.D` and `hub.dead.D` per department: a department's adapter consumes
+//! `deliver.D` and settles with retry copies and dead letters, so its broker user must write
+//! to a retry and a dead-letter exchange — but only to its own. With one exchange per
+//! department, its `write` permission names exactly `hub.ingress`, `hub.retry.D` and
+//! `hub.dead.D`: it cannot put a message into another department's queues. (`hub.dead`
+//! stays the queues' broker-side dead-letter exchange, which needs no user permission.)
 
 use contracts::model::Actor;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
@@ -55,6 +64,24 @@ pub const DEAD_INGRESS_KEY: &str = "ingress";
 pub const DELIVERY_LOG_QUEUE: &str = "hub.delivery-log";
 /// Routing key on [`DELIVER_EXCHANGE`] that reaches only the delivery log (fences).
 pub const FENCE_KEY: &str = "hub.fence";
+
+/// The retry exchange of a department's delivery queue (`hub.retry.<D>`).
+pub fn department_retry_exchange(department: Actor) -> String {
+    format!("{RETRY_EXCHANGE}.{}", department.as_str())
+}
+
+/// The dead-letter exchange a department's adapter publishes to (`hub.dead.<D>`).
+pub fn department_dead_exchange(department: Actor) -> String {
+    format!("{DEAD_EXCHANGE}.{}", department.as_str())
+}
+
+/// The exchange that carries retry copies of messages from the queue behind `address`.
+pub fn retry_exchange(address: Address) -> String {
+    match address {
+        Address::Deliver(department) => department_retry_exchange(department),
+        Address::Ingress(_) | Address::DeadIngress | Address::Dead(_) => RETRY_EXCHANGE.to_owned(),
+    }
+}
 
 /// Where a publish goes: exchange and routing key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +110,9 @@ pub fn route(address: Address, message_type: &str) -> Route {
         ),
         Address::Deliver(recipient) => Route::new(DELIVER_EXCHANGE, recipient.as_str()),
         Address::DeadIngress => Route::new(DEAD_EXCHANGE, DEAD_INGRESS_KEY),
-        Address::Dead(recipient) => Route::new(DEAD_EXCHANGE, recipient.as_str()),
+        Address::Dead(recipient) => {
+            Route::new(&department_dead_exchange(recipient), recipient.as_str())
+        }
     }
 }
 
@@ -181,6 +210,7 @@ impl Topology {
 
     /// A work queue, its binding, and one retry queue (with binding) per delay step.
     fn add_work_queue(&mut self, address: Address, exchange: &str, key: &str, config: &AmqpConfig) {
+        let retry_exchange = retry_exchange(address);
         let queue = address.queue_name();
         let dead_key = route(dead_address(address), "").routing_key;
         self.queues.push(QueueSpec {
@@ -194,18 +224,27 @@ impl Topology {
                 name: name.clone(),
                 arguments: retry_queue_arguments(&queue, step),
             });
-            self.bind(RETRY_EXCHANGE, &name, &name);
+            self.bind(&retry_exchange, &name, &name);
         }
     }
 
     fn add_dead_queue(&mut self, address: Address) {
         let queue = address.queue_name();
-        let key = route(address, "").routing_key;
+        let dead = route(address, "");
         self.queues.push(QueueSpec {
             name: queue.clone(),
             arguments: vec![quorum()],
         });
-        self.bind(DEAD_EXCHANGE, &queue, &key);
+        // The broker's dead-lettering (x-dead-letter-exchange) comes through `hub.dead`; an
+        // adapter's explicit dead letters through its own `hub.dead.<D>`.
+        self.bind(DEAD_EXCHANGE, &queue, &dead.routing_key);
+        if dead.exchange != DEAD_EXCHANGE {
+            self.bind(&dead.exchange, &queue, &dead.routing_key);
+        }
+    }
+
+    fn add_exchange(&mut self, name: String, kind: &'static str) {
+        self.exchanges.push(ExchangeSpec { name, kind });
     }
 }
 
@@ -313,6 +352,8 @@ pub fn plan(departments: &[Actor], config: &AmqpConfig) -> Topology {
             &format!("{code}.*"),
             config,
         );
+        topology.add_exchange(department_retry_exchange(department), "direct");
+        topology.add_exchange(department_dead_exchange(department), "direct");
         topology.add_work_queue(Address::Deliver(department), DELIVER_EXCHANGE, code, config);
         topology.bind(DELIVER_EXCHANGE, DELIVERY_LOG_QUEUE, code);
         topology.add_dead_queue(Address::Dead(department));
@@ -475,8 +516,10 @@ mod tests {
         );
         assert_eq!(
             route(Address::Dead(Actor::Police), "X"),
-            Route::new("hub.dead", "POLICE")
+            Route::new("hub.dead.POLICE", "POLICE")
         );
+        assert_eq!(retry_exchange(Address::Deliver(Actor::Grid)), "hub.retry.GRID");
+        assert_eq!(retry_exchange(Address::Ingress(Actor::Grid)), "hub.retry");
         assert_eq!(
             dead_address(Address::Ingress(Actor::Grid)),
             Address::DeadIngress
@@ -576,7 +619,16 @@ mod tests {
         };
         assert_eq!(binding("ingress.GRID").routing_key, "GRID.*");
         assert_eq!(binding("dead.ingress").routing_key, "ingress");
-        assert_eq!(binding("retry.deliver.POLICE.5000ms").exchange, "hub.retry");
+        assert_eq!(binding("retry.deliver.POLICE.5000ms").exchange, "hub.retry.POLICE");
+        assert_eq!(binding("retry.ingress.POLICE.5000ms").exchange, "hub.retry");
+        let dead_police: Vec<&str> = topology
+            .bindings
+            .iter()
+            .filter(|b| b.queue == "dead.POLICE")
+            .map(|b| b.exchange.as_str())
+            .collect();
+        assert_eq!(dead_police, ["hub.dead", "hub.dead.POLICE"]);
+        assert_eq!(topology.exchanges.len(), 4 + 2 * 7);
     }
 
     #[test]
