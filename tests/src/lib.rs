@@ -10,6 +10,8 @@
 //!   as configuration, a temporary store and an ephemeral HTTP port;
 //! * [`own_broker::OwnBroker`] — a RabbitMQ node of the test's own, on its own ports, for
 //!   tests that stop, restart or cut off the broker (never the shared one);
+//! * [`adapters::AdapterRig`] — a department's adapter in-process on the test vhost, talking
+//!   to a simulator of the department's system over the real protocol;
 //! * helpers to build messages from the contract fixtures and to collect deliveries with
 //!   bounded waits.
 //!
@@ -19,6 +21,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test harness: a failure here is a test failure
 
+pub mod adapters;
 pub mod conformance;
 pub mod own_broker;
 pub mod process;

@@ -18,8 +18,8 @@
 
 use std::collections::BTreeMap;
 
-use contracts::model::hub_rejected::RejectionReason;
 use contracts::catalogue::MessageType;
+use contracts::model::hub_rejected::RejectionReason;
 use contracts::model::{Actor, Envelope};
 use serde_json::Value;
 

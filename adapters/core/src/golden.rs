@@ -57,7 +57,9 @@ pub fn trials(
         let canonical = dir.join("decode").join(canonical_name(&name));
         let error = dir.join("decode").join(format!("{name}.error"));
         trials.push(Trial::test(format!("decode::{name}"), move || {
-            check_decode(&*codec, &registry, &ctx, &native, &canonical, &error, update)
+            check_decode(
+                &*codec, &registry, &ctx, &native, &canonical, &error, update,
+            )
         }));
     }
     for name in names(&dir.join("encode"), native_ext)? {

@@ -22,7 +22,9 @@ pub mod golden;
 pub mod ids;
 pub mod settings;
 
-pub use codec::{Codec, Decoded, DeliveryResponse, InboundAnswer, NativeDocument, NativeRef, Verdict};
+pub use codec::{
+    Codec, Decoded, DeliveryResponse, InboundAnswer, NativeDocument, NativeRef, Verdict,
+};
 pub use context::DecodeContext;
 pub use contracts;
 pub use error::CodecError;

@@ -49,7 +49,11 @@ impl Settings {
         if scheme_ok && !value.ends_with('/') {
             Ok(())
         } else {
-            Err(self.fail(field, value, "an http:// or https:// URL without a trailing slash"))
+            Err(self.fail(
+                field,
+                value,
+                "an http:// or https:// URL without a trailing slash",
+            ))
         }
     }
 
@@ -66,7 +70,11 @@ impl Settings {
         if uscc::is_uscc(value) {
             Ok(())
         } else {
-            Err(self.fail(field, value, "an 18-character GB 32100 unified social credit code"))
+            Err(self.fail(
+                field,
+                value,
+                "an 18-character GB 32100 unified social credit code",
+            ))
         }
     }
 

@@ -85,7 +85,11 @@ pub struct CodecAdapter {
 
 impl CodecAdapter {
     /// An adapter from its parts; `context`'s `received_at` is replaced per document.
-    pub fn new(codec: Arc<dyn Codec>, context: DecodeContext, link: Arc<dyn DepartmentLink>) -> Self {
+    pub fn new(
+        codec: Arc<dyn Codec>,
+        context: DecodeContext,
+        link: Arc<dyn DepartmentLink>,
+    ) -> Self {
         Self {
             codec,
             context,

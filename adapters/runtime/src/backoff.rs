@@ -24,10 +24,7 @@ impl Backoff {
     /// `[0, 1)`.
     pub fn delay(&self, attempt: u32, fraction: f64) -> Duration {
         let exponent = attempt.saturating_sub(1).min(30);
-        let full = self
-            .base
-            .saturating_mul(1_u32 << exponent)
-            .min(self.max);
+        let full = self.base.saturating_mul(1_u32 << exponent).min(self.max);
         let jitter = f64::from(self.jitter_percent.min(100)) / 100.0;
         let fraction = if fraction.is_finite() {
             fraction.clamp(0.0, 1.0)

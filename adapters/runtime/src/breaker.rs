@@ -122,7 +122,10 @@ mod tests {
         assert_eq!(b.permit(t0), Permit::WaitUntil(t0 + S.open_for));
         let later = t0 + S.open_for;
         assert_eq!(b.permit(later), Permit::Call, "the probe");
-        assert!(matches!(b.permit(later), Permit::WaitUntil(_)), "one probe at a time");
+        assert!(
+            matches!(b.permit(later), Permit::WaitUntil(_)),
+            "one probe at a time"
+        );
         assert!(b.failure(later), "a failed probe opens again");
         assert_eq!(b.permit(later), Permit::WaitUntil(later + S.open_for));
         let again = later + S.open_for;

@@ -178,7 +178,9 @@ impl RuntimeConfig {
             return invalid("outbound.max_attempts must be at least 1");
         }
         if o.breaker_failure_threshold == 0 || o.breaker_open_ms == 0 {
-            return invalid("outbound.breaker_failure_threshold and breaker_open_ms must be at least 1");
+            return invalid(
+                "outbound.breaker_failure_threshold and breaker_open_ms must be at least 1",
+            );
         }
         Ok(())
     }
@@ -195,9 +197,18 @@ mod tests {
         type Change = Box<dyn Fn(&mut RuntimeConfig)>;
         let cases: Vec<(Change, &str)> = vec![
             (Box::new(|c| c.outbound.prefetch = 0), "prefetch"),
-            (Box::new(|c| c.outbound.backoff_base_ms = 0), "backoff_base_ms"),
-            (Box::new(|c| c.outbound.jitter_percent = 101), "jitter_percent"),
-            (Box::new(|c| c.outbound.retry_delays_ms = vec![]), "retry_delays_ms"),
+            (
+                Box::new(|c| c.outbound.backoff_base_ms = 0),
+                "backoff_base_ms",
+            ),
+            (
+                Box::new(|c| c.outbound.jitter_percent = 101),
+                "jitter_percent",
+            ),
+            (
+                Box::new(|c| c.outbound.retry_delays_ms = vec![]),
+                "retry_delays_ms",
+            ),
             (Box::new(|c| c.outbound.max_attempts = 0), "max_attempts"),
             (Box::new(|c| c.outbound.breaker_open_ms = 0), "breaker"),
         ];

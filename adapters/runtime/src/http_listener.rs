@@ -88,5 +88,10 @@ where
     let status = StatusCode::from_u16(answer.http_status).unwrap_or(StatusCode::OK);
     let content_type = HeaderValue::from_str(&answer.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    (status, [(header::CONTENT_TYPE, content_type)], Body::from(answer.body)).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from(answer.body),
+    )
+        .into_response()
 }

@@ -53,7 +53,12 @@ pub struct Inbound<A: ?Sized, T> {
 impl<A: Adapter + ?Sized, T: Transport> Inbound<A, T> {
     /// The inbound side of `adapter`, publishing through `transport` (which must publish as
     /// the adapter's department).
-    pub fn new(adapter: Arc<A>, transport: T, registry: Arc<Registry>, store: AdapterStore) -> Self {
+    pub fn new(
+        adapter: Arc<A>,
+        transport: T,
+        registry: Arc<Registry>,
+        store: AdapterStore,
+    ) -> Self {
         Self {
             adapter,
             transport,
@@ -107,7 +112,13 @@ impl<A: Adapter + ?Sized, T: Transport> Inbound<A, T> {
             bodies.push((message, value.to_string().into_bytes()));
         }
         if decoded.messages.is_empty() {
-            reasons.push(reason(false, 0, "", "empty", "the document holds no message to forward"));
+            reasons.push(reason(
+                false,
+                0,
+                "",
+                "empty",
+                "the document holds no message to forward",
+            ));
         }
         if !reasons.is_empty() {
             let detail = serde_json::to_string(&reasons).unwrap_or_default();
@@ -151,7 +162,11 @@ impl<A: Adapter + ?Sized, T: Transport> Inbound<A, T> {
     }
 
     async fn keep(&self, received_at: &str, kind: &str, detail: &str, body: &[u8]) -> Option<i64> {
-        match self.store.keep_refused(received_at, kind, detail, body).await {
+        match self
+            .store
+            .keep_refused(received_at, kind, detail, body)
+            .await
+        {
             Ok(id) => Some(id),
             Err(error) => {
                 warn!(message = "Could not keep a refused document.", %error);

@@ -89,7 +89,10 @@ impl DepartmentLink for HttpLink {
             let response = self
                 .client
                 .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, document.content_type.as_str())
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    document.content_type.as_str(),
+                )
                 .header(MESSAGE_ID_HEADER, message_id)
                 .body(document.body.clone())
                 .send()

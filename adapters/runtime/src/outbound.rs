@@ -102,7 +102,10 @@ impl<A: Adapter + ?Sized> Outbound<A> {
         shutdown: watch::Receiver<bool>,
     ) -> Result<(), RuntimeError> {
         let consumer = transport
-            .consume(Address::Deliver(self.adapter.department()), self.config.prefetch)
+            .consume(
+                Address::Deliver(self.adapter.department()),
+                self.config.prefetch,
+            )
             .await?;
         self.run_consumer(consumer, shutdown).await;
         Ok(())
@@ -110,7 +113,11 @@ impl<A: Adapter + ?Sized> Outbound<A> {
 
     /// [`Outbound::run`] on a consumer already opened (so that a refused consumer — wrong
     /// user, missing queue — is reported by whoever opened it, before anything runs).
-    pub async fn run_consumer<C: Consumer>(&self, mut consumer: C, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run_consumer<C: Consumer>(
+        &self,
+        mut consumer: C,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let mut breaker = Breaker::new(self.config.breaker());
         loop {
             let next = tokio::select! {
@@ -162,9 +169,9 @@ impl<A: Adapter + ?Sized> Outbound<A> {
                 return OutboundOutcome::Unsettled;
             }
         }
-        let document = match cast(&*codec, envelope).and_then(|e| {
-            codec.encode(&e).map_err(|error| error.to_string())
-        }) {
+        let document = match cast(&*codec, envelope)
+            .and_then(|e| codec.encode(&e).map_err(|error| error.to_string()))
+        {
             Ok(document) => document,
             Err(text) => return dead_letter(delivery, stage::UNENCODABLE, &text).await,
         };
@@ -185,7 +192,10 @@ impl<A: Adapter + ?Sized> Outbound<A> {
             }
             let answer = self.link.send(&document, &message_id).await;
             let judged = match answer {
-                Ok(response) => (codec.classify_response(response.status, &response.body), response.status),
+                Ok(response) => (
+                    codec.classify_response(response.status, &response.body),
+                    response.status,
+                ),
                 Err(error) => (
                     DeliveryResponse::Transient {
                         reason: error.to_string(),
@@ -211,7 +221,8 @@ impl<A: Adapter + ?Sized> Outbound<A> {
                 (DeliveryResponse::Permanent { reason }, status) => {
                     // The system answered: it is up.
                     breaker.success();
-                    let text = format!("the department system refused it (status {status}): {reason}");
+                    let text =
+                        format!("the department system refused it (status {status}): {reason}");
                     return dead_letter(delivery, stage::DEPARTMENT_REFUSED, &text).await;
                 }
                 (DeliveryResponse::Transient { reason }, _) => {
@@ -236,7 +247,10 @@ impl<A: Adapter + ?Sized> Outbound<A> {
                         }
                         Action::RetryAfter(delay) => {
                             warn!(message = "Delivery failed; retrying later.", %message_id, %reason, delay_ms = delay.as_millis());
-                            return settle(delivery.retry_later(delay).await, OutboundOutcome::RetryLater);
+                            return settle(
+                                delivery.retry_later(delay).await,
+                                OutboundOutcome::RetryLater,
+                            );
                         }
                         Action::DeadLetter { .. } => {
                             let text = format!("gave up after {failures} failures; last: {reason}");

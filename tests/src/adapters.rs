@@ -1,0 +1,179 @@
+//! Department adapters running in this process against a [`TestBroker`], each talking to a
+//! simulator of its department's system ([`dept_sim::Simulator`]) over the real protocol.
+//!
+//! [`AdapterRig::start`] assembles the adapter from its example configuration
+//! (`adapters/adapter/config/<dept>.example.toml`) with the simulator's address, an
+//! ephemeral listen port, the department's own broker user of the test vhost, a temporary
+//! store, and short back-off and breaker timings so failures resolve in milliseconds.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use adapter::config::{AdapterConfig, DepartmentConfig};
+use adapter::departments::assemble;
+use adapter::run::{RunningAdapter, start};
+use adapter_runtime::RuntimeConfig;
+use adapter_runtime::config::OutboundConfig;
+use adapter_runtime::store::AdapterStore;
+use contracts::model::Actor;
+use dept_sim::{Department, SimConfig, Simulator};
+use hub::transport::amqp::AmqpTransport;
+
+use crate::{TestBroker, repo_root};
+
+/// The simulator department standing for `department`.
+pub fn sim_department(department: Actor) -> Department {
+    match department {
+        Actor::Police => Department::Police,
+        Actor::Health => Department::Health,
+        Actor::Citymgmt => Department::Citymgmt,
+        Actor::Grid => Department::Grid,
+        _ => Department::Station,
+    }
+}
+
+/// The five departments that have adapters.
+pub const ADAPTED: [Actor; 5] = [
+    Actor::Police,
+    Actor::Health,
+    Actor::Citymgmt,
+    Actor::Grid,
+    Actor::Station,
+];
+
+/// The golden folder of `department` (`tests/golden/<dept>`).
+pub fn golden_dir(department: Actor) -> PathBuf {
+    repo_root()
+        .join("tests/golden")
+        .join(department.as_str().to_ascii_lowercase())
+}
+
+/// A golden file of `department`, relative to its folder.
+pub fn golden(department: Actor, rel: &str) -> PathBuf {
+    golden_dir(department).join(rel)
+}
+
+/// The department's example configuration (`adapters/adapter/config/<dept>.example.toml`).
+pub fn example_department_config(department: Actor) -> DepartmentConfig {
+    let file = repo_root().join(format!(
+        "adapters/adapter/config/{}.example.toml",
+        department.as_str().to_ascii_lowercase()
+    ));
+    AdapterConfig::load(&file).unwrap().department
+}
+
+/// The department's example configuration pointed at `sim` and an ephemeral listen port.
+pub fn department_config(department: Actor, sim: &Simulator) -> DepartmentConfig {
+    let mut config = example_department_config(department);
+    let any_port = "127.0.0.1:0".to_owned();
+    match &mut config {
+        DepartmentConfig::Police(c) => {
+            c.base_url = sim.base_url();
+            c.listen = any_port;
+        }
+        DepartmentConfig::Health(c) => {
+            c.his_address = sim.local_addr().to_string();
+            c.listen_address = any_port;
+            c.ack_timeout_ms = 5_000;
+        }
+        DepartmentConfig::Citymgmt(c) => {
+            c.base_url = sim.base_url();
+            c.listen_address = any_port;
+        }
+        DepartmentConfig::Grid(c) => {
+            c.base_url = sim.base_url();
+            c.listen_address = any_port;
+        }
+        DepartmentConfig::Station(c) => {
+            c.base_url = sim.base_url();
+            c.listen_address = any_port;
+        }
+    }
+    config
+}
+
+/// Runtime settings for tests: the department's broker user, `store_path`, and back-off
+/// and breaker timings in milliseconds; retry steps match the test broker's retry queues.
+pub fn runtime_config(broker: &TestBroker, department: Actor, store_path: &Path) -> RuntimeConfig {
+    let amqp = broker.amqp_config(&broker.users[&department]);
+    RuntimeConfig {
+        outbound: OutboundConfig {
+            backoff_base_ms: 10,
+            backoff_max_ms: 100,
+            retry_delays_ms: amqp.retry_delays_ms.clone(),
+            breaker_open_ms: 100,
+            ..OutboundConfig::default()
+        },
+        amqp: Some(amqp),
+        store_path: store_path.to_owned(),
+    }
+}
+
+/// One department's adapter and the simulator of its system.
+#[derive(Debug)]
+pub struct AdapterRig {
+    /// The department.
+    pub department: Actor,
+    /// The simulator of its system.
+    pub sim: Simulator,
+    /// The running adapter.
+    pub adapter: RunningAdapter,
+    /// The adapter's broker connection (as the department's user).
+    pub transport: AmqpTransport,
+    _dir: tempfile::TempDir,
+}
+
+impl AdapterRig {
+    /// Starts the simulator and the adapter. The broker topology must already be declared
+    /// (by the hub, or by [`declare_topology`]): a department's user may not declare it.
+    pub async fn start(broker: &TestBroker, department: Actor) -> AdapterRig {
+        let sim = Simulator::start(sim_department(department), SimConfig::default())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = runtime_config(broker, department, &dir.path().join("adapter.sqlite"));
+        let assembled = assemble(&department_config(department, &sim)).unwrap();
+        let transport = broker.department(department).await;
+        let store = AdapterStore::open(&runtime.store_path).await.unwrap();
+        let adapter = start(assembled, transport.clone(), store, &runtime)
+            .await
+            .unwrap();
+        AdapterRig {
+            department,
+            sim,
+            adapter,
+            transport,
+            _dir: dir,
+        }
+    }
+
+    /// Where the department system sends to: an HTTP URL, or `host:port` for MLLP.
+    pub fn inbound_target(&self) -> String {
+        if self.department == Actor::Health {
+            self.adapter.inbound_addr.to_string()
+        } else {
+            self.adapter.inbound_url()
+        }
+    }
+
+    /// Stops the adapter, its connection and the simulator.
+    pub async fn stop(self) {
+        self.adapter.stop().await;
+        self.transport.shutdown().await;
+        self.sim.shutdown().await;
+    }
+}
+
+/// Declares the hub's topology in the test vhost (as the hub user) and returns that
+/// connection, for tests that run adapters without a hub.
+pub async fn declare_topology(broker: &TestBroker) -> AmqpTransport {
+    AmqpTransport::connect(
+        broker.amqp_config(&broker.hub_user),
+        Actor::DEPARTMENTS.to_vec(),
+    )
+    .await
+    .unwrap()
+}
+
+/// A bound for every wait in adapter tests.
+pub const ADAPTER_WAIT: Duration = Duration::from_secs(30);
