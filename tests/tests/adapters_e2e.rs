@@ -298,3 +298,76 @@ async fn a_hospital_admission_and_discharge_run_through_the_his_over_mllp() {
     assert_eq!(station.sim.received().len(), 2, "each delivered once");
     stop(broker, hub, rigs).await;
 }
+
+/// What each department system sends, through its adapter, is accepted by the hub itself:
+/// validated, authorized for that department, deduplicated and routed (committed to the
+/// hub's inbox), with no refusal. One hub, all five adapters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_department_system_s_documents_are_accepted_by_the_hub() {
+    let departments = [
+        (
+            Actor::Police,
+            "decode/jjb_typical_gb18030.xml",
+            "application/xml",
+        ),
+        (
+            Actor::Health,
+            "decode/discharge_died.hl7",
+            "x-application/hl7-v2+er7",
+        ),
+        (
+            Actor::Citymgmt,
+            "decode/case_05_02_hotline_suspected_lost_minor.json",
+            "application/json",
+        ),
+        (
+            Actor::Grid,
+            "decode/event_0306_sighting_bus_stop.json",
+            "application/json",
+        ),
+        (
+            Actor::Station,
+            "decode/sent__identity_check_request__population_and_missing_db.json",
+            "application/json",
+        ),
+    ];
+    let all: Vec<Actor> = departments.iter().map(|(d, _, _)| *d).collect();
+    let Some((broker, hub, rigs)) = start("e2e-accepted", &all).await else {
+        return;
+    };
+    for ((department, document, content_type), rig) in departments.iter().zip(&rigs) {
+        let sent = post(rig, content_type, read(*department, document)).await;
+        let canonical = document.rsplit_once('.').unwrap().0.to_owned() + ".canonical.json";
+        let messages: Vec<Value> = serde_json::from_slice(&read(*department, &canonical)).unwrap();
+        for message in &messages {
+            let id = message["message_id"].as_str().unwrap().to_owned();
+            let store = hub.store.clone();
+            tests::process::wait_until(
+                ADAPTER_WAIT,
+                &format!("{department:?}'s {id} to be committed by the hub"),
+                || {
+                    let store = store.clone();
+                    let id = id.clone();
+                    async move { store.is_duplicate(&id).await.unwrap() }
+                },
+            )
+            .await;
+            assert_eq!(
+                hub.store.sender_of(&id).await.unwrap().as_deref(),
+                Some(department.as_str())
+            );
+        }
+        println!(
+            "{}: {} message(s) accepted by the hub ({sent:?})",
+            department.as_str(),
+            messages.len()
+        );
+    }
+    let refused = hub
+        .store
+        .dead_letters(&hub::store::DeadLetterFilter::default())
+        .await
+        .unwrap();
+    assert!(refused.is_empty(), "nothing refused: {refused:?}");
+    stop(broker, hub, rigs).await;
+}
