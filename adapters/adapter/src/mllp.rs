@@ -18,10 +18,10 @@ use std::time::Duration;
 
 use adapter_core::NativeDocument;
 use adapter_health::mllp::{Deframer, frame};
+use adapter_runtime::RuntimeError;
 use adapter_runtime::adapter::Adapter;
 use adapter_runtime::inbound::Inbound;
 use adapter_runtime::link::{BoxFuture, DepartmentLink, LinkError, LinkResponse};
-use adapter_runtime::RuntimeError;
 use hub::transport::Transport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -71,7 +71,8 @@ where
                     let shutdown = shutdown.clone();
                     tokio::spawn(async move {
                         if let Err(error) =
-                            connection(inbound, stream, max_frame_bytes, idle_timeout, shutdown).await
+                            connection(inbound, stream, max_frame_bytes, idle_timeout, shutdown)
+                                .await
                         {
                             debug!(message = "MLLP connection ended.", %peer, %error);
                         }
@@ -157,10 +158,11 @@ impl MllpLink {
         let unreachable = |e: &dyn std::fmt::Display| {
             LinkError::Unreachable(format!("HIS at {}: {e}", self.address))
         };
-        let mut stream = tokio::time::timeout(self.connect_timeout, TcpStream::connect(&self.address))
-            .await
-            .map_err(|_| LinkError::Timeout(millis(self.connect_timeout)))?
-            .map_err(|e| unreachable(&e))?;
+        let mut stream =
+            tokio::time::timeout(self.connect_timeout, TcpStream::connect(&self.address))
+                .await
+                .map_err(|_| LinkError::Timeout(millis(self.connect_timeout)))?
+                .map_err(|e| unreachable(&e))?;
         let exchange = async {
             write_frame(&mut stream, &document.body)
                 .await
@@ -181,7 +183,10 @@ impl MllpLink {
                         }),
                     };
                 }
-                let n = stream.read(&mut buffer).await.map_err(|e| unreachable(&e))?;
+                let n = stream
+                    .read(&mut buffer)
+                    .await
+                    .map_err(|e| unreachable(&e))?;
                 if n == 0 {
                     return Err(unreachable(&"connection closed before the ACK"));
                 }

@@ -71,7 +71,8 @@ where
     T: Transport + Clone,
 {
     let department = assembled.adapter.department();
-    let registry = Arc::new(Registry::embedded().map_err(|e| RuntimeError::Contracts(e.to_string()))?);
+    let registry =
+        Arc::new(Registry::embedded().map_err(|e| RuntimeError::Contracts(e.to_string()))?);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let outbound = Outbound::new(
         Arc::clone(&assembled.adapter),
@@ -93,7 +94,8 @@ where
             max_body_bytes,
         } => {
             let listener =
-                http_listener::serve(inbound, address, *max_body_bytes, shutdown_rx.clone()).await?;
+                http_listener::serve(inbound, address, *max_body_bytes, shutdown_rx.clone())
+                    .await?;
             (listener.local_addr, listener.task)
         }
         Listener::Mllp {

@@ -46,5 +46,8 @@ fn a_bad_field_is_refused_with_its_name() {
 
     std::fs::write(&path, "[department]\ndepartment = \"PIGEON\"\n").unwrap();
     let error = AdapterConfig::load(&path).unwrap_err().to_string();
-    assert!(error.contains("PIGEON") || error.contains("variant"), "{error}");
+    assert!(
+        error.contains("PIGEON") || error.contains("variant"),
+        "{error}"
+    );
 }

@@ -29,7 +29,6 @@ impl HealthCodec {
     pub fn config(&self) -> &HealthConfig {
         &self.config
     }
-
 }
 
 impl Codec for HealthCodec {

@@ -518,7 +518,10 @@ mod tests {
             route(Address::Dead(Actor::Police), "X"),
             Route::new("hub.dead.POLICE", "POLICE")
         );
-        assert_eq!(retry_exchange(Address::Deliver(Actor::Grid)), "hub.retry.GRID");
+        assert_eq!(
+            retry_exchange(Address::Deliver(Actor::Grid)),
+            "hub.retry.GRID"
+        );
         assert_eq!(retry_exchange(Address::Ingress(Actor::Grid)), "hub.retry");
         assert_eq!(
             dead_address(Address::Ingress(Actor::Grid)),
@@ -619,7 +622,10 @@ mod tests {
         };
         assert_eq!(binding("ingress.GRID").routing_key, "GRID.*");
         assert_eq!(binding("dead.ingress").routing_key, "ingress");
-        assert_eq!(binding("retry.deliver.POLICE.5000ms").exchange, "hub.retry.POLICE");
+        assert_eq!(
+            binding("retry.deliver.POLICE.5000ms").exchange,
+            "hub.retry.POLICE"
+        );
         assert_eq!(binding("retry.ingress.POLICE.5000ms").exchange, "hub.retry");
         let dead_police: Vec<&str> = topology
             .bindings
