@@ -14,8 +14,11 @@
 //!
 //! [`CodecError`]: adapter_core::CodecError
 
+use adapter_platform_json::codes::{code_for_value, value_for_code};
 use contracts::model::referral::{ReporterKind, Urgency};
 use contracts::model::referral_outcome::ReferralOutcomeCode;
+
+pub use adapter_platform_json::codes::{SUBJECT_FIELDS, listing, lookup};
 
 /// 大类 05 街面秩序: the only major class the hub takes.
 pub const STREET_ORDER_MAJOR: &str = "05";
@@ -94,10 +97,7 @@ pub const STAGES: &[(&str, Stage, &str)] = &[
 
 /// The stage of a 环节 code.
 pub fn stage_of(code: &str) -> Option<Stage> {
-    STAGES
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, s, _)| *s)
+    value_for_code(STAGES, code)
 }
 
 /// The 环节 code and name of a stage.
@@ -118,18 +118,12 @@ pub const CASE_SOURCES: &[(&str, ReporterKind, &str)] = &[
 
 /// The reporter kind of a 案件来源 code.
 pub fn reporter_kind_of(code: &str) -> Option<ReporterKind> {
-    CASE_SOURCES
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, k, _)| *k)
+    value_for_code(CASE_SOURCES, code)
 }
 
 /// The 案件来源 code of a reporter kind.
 pub fn case_source_of(kind: ReporterKind) -> Option<&'static str> {
-    CASE_SOURCES
-        .iter()
-        .find(|(_, k, _)| *k == kind)
-        .map(|(c, _, _)| *c)
+    code_for_value(CASE_SOURCES, &kind)
 }
 
 /// 紧急程度 of a dispatch ↔ urgency.
@@ -140,18 +134,12 @@ pub const URGENCIES: &[(&str, Urgency, &str)] = &[
 
 /// The urgency of a 紧急程度 code.
 pub fn urgency_of(code: &str) -> Option<Urgency> {
-    URGENCIES
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, u, _)| *u)
+    value_for_code(URGENCIES, code)
 }
 
 /// The 紧急程度 code of an urgency.
 pub fn urgency_code(urgency: Urgency) -> &'static str {
-    URGENCIES
-        .iter()
-        .find(|(_, u, _)| *u == urgency)
-        .map_or("", |(c, _, _)| *c)
+    code_for_value(URGENCIES, &urgency).unwrap_or_default()
 }
 
 /// 处理结果 the 城管 system records for 核查结案, derived from the station's outcome:
@@ -236,62 +224,10 @@ pub const REFERRAL_FIELDS: &[(&str, &str)] = &[
     ("/payload/remarks", "description"),
 ];
 
-/// Field of one subject (`/payload/subjects/<n>/<field>`) ↔ field of one native person.
-pub const SUBJECT_FIELDS: &[(&str, &str)] = &[
-    ("sex_code", "sex"),
-    ("estimated_age", "estimatedAge"),
-    ("is_minor_suspected", "minorSuspected"),
-    ("willingness", "willingness"),
-    ("physical_description", "physicalDescription"),
-    ("health", "health"),
-];
-
 /// The native field a canonical REFERRAL pointer is about (`/payload/subjects/0/health/overall`
 /// → `rescueInfo.persons[0].health.overall`), if it maps to one.
 pub fn native_field_of(pointer: &str) -> Option<String> {
-    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-    let (prefix_len, native) = (1..=segments.len()).rev().find_map(|n| {
-        let prefix = format!("/{}", segments.get(..n)?.join("/"));
-        REFERRAL_FIELDS
-            .iter()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, native)| (n, *native))
-    })?;
-    let mut out = native.to_owned();
-    let is_subjects = native == "rescueInfo.persons";
-    let mut after_index = false;
-    for segment in segments.get(prefix_len..).unwrap_or_default() {
-        if !segment.is_empty() && segment.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("[{segment}]"));
-            after_index = is_subjects;
-            continue;
-        }
-        let name = if after_index {
-            lookup(SUBJECT_FIELDS, segment)
-                .map(str::to_owned)
-                .unwrap_or_else(|| crate::native::snake_to_camel(segment))
-        } else {
-            crate::native::snake_to_camel(segment)
-        };
-        after_index = false;
-        out.push('.');
-        out.push_str(&name);
-    }
-    Some(out)
-}
-
-/// The name of a code in a two-column table.
-pub fn lookup(table: &[(&str, &'static str)], code: &str) -> Option<&'static str> {
-    table.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
-}
-
-/// The codes of a table, for error messages (`1 监督员上报, 2 公众举报, …`).
-pub fn listing<T>(table: &[(&str, T, &str)]) -> String {
-    table
-        .iter()
-        .map(|(c, _, n)| format!("{c} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    adapter_platform_json::codes::native_field_of(pointer, REFERRAL_FIELDS)
 }
 
 #[cfg(test)]

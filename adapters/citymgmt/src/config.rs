@@ -3,7 +3,8 @@
 //! unknown keys are refused so that a typo is an error at startup, not a silent default.
 
 use adapter_core::DecodeContext;
-use adapter_core::settings::{SettingError, Settings};
+use adapter_core::settings::SettingError;
+use adapter_platform_json::config::{self as platform, PlatformSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::service;
@@ -18,18 +19,6 @@ fn default_listen_path() -> String {
 
 fn default_system_name() -> String {
     "太仓市数字城管平台".to_owned()
-}
-
-fn default_region_code() -> String {
-    "320585".to_owned()
-}
-
-fn default_connect_timeout_ms() -> u64 {
-    3_000
-}
-
-fn default_request_timeout_ms() -> u64 {
-    10_000
 }
 
 /// Configuration of the CITYMGMT adapter.
@@ -54,44 +43,43 @@ pub struct CitymgmtConfig {
     #[serde(default = "default_system_name")]
     pub system_name: String,
     /// 行政区划代码 of the 城管 office (GB/T 2260, default `320585` 太仓市).
-    #[serde(default = "default_region_code")]
+    #[serde(default = "platform::default_region_code")]
     pub region_code: String,
     /// 统一社会信用代码 of the rescue station(s), the `receiver_org_codes` of a referral whose
     /// dispatch does not name the unit (`dispatch.unitCode`).
     pub station_org_codes: Vec<String>,
     /// Time to open a connection to the 城管 system, in milliseconds (default 3000).
-    #[serde(default = "default_connect_timeout_ms")]
+    #[serde(default = "platform::default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
     /// Time for the 城管 system to answer one delivery, in milliseconds (default 10000);
     /// a timeout is a transient failure and the delivery is retried.
-    #[serde(default = "default_request_timeout_ms")]
+    #[serde(default = "platform::default_request_timeout_ms")]
     pub request_timeout_ms: u64,
 }
 
 impl CitymgmtConfig {
     /// Checks every field without I/O.
     pub fn validate(&self) -> Result<(), SettingError> {
-        let check = Settings::of("CITYMGMT");
-        check.base_url("base_url", &self.base_url)?;
-        check.listen_address("listen_address", &self.listen_address)?;
-        check.org_code("org_code", &self.org_code)?;
-        check.not_empty("system_name", &self.system_name)?;
-        check.region_code("region_code", &self.region_code)?;
-        for code in &self.station_org_codes {
-            check.org_code("station_org_codes", code)?;
-        }
-        check.positive_ms("connect_timeout_ms", self.connect_timeout_ms)?;
-        check.positive_ms("request_timeout_ms", self.request_timeout_ms)
+        self.settings().validate()
     }
 
     /// The decode context of a document received at `received_at` (RFC 3339, `+08:00`).
     pub fn decode_context(&self, received_at: &str) -> DecodeContext {
-        DecodeContext {
-            sender_org_code: self.org_code.clone(),
-            sender_system: self.system_name.clone(),
-            region_code: self.region_code.clone(),
-            receiver_org_codes: self.station_org_codes.clone(),
-            received_at: received_at.to_owned(),
+        self.settings().decode_context(received_at)
+    }
+
+    /// The settings every JSON platform adapter has, checked the same way.
+    fn settings(&self) -> PlatformSettings<'_> {
+        PlatformSettings {
+            department: "CITYMGMT",
+            base_url: &self.base_url,
+            listen_address: &self.listen_address,
+            org_code: &self.org_code,
+            system_name: &self.system_name,
+            region_code: &self.region_code,
+            station_org_codes: &self.station_org_codes,
+            connect_timeout_ms: self.connect_timeout_ms,
+            request_timeout_ms: self.request_timeout_ms,
         }
     }
 }

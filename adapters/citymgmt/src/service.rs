@@ -5,9 +5,12 @@
 //!
 //! Transport: HTTP/1.1 on the 政务外网, JSON in UTF-8 (`application/json; charset=UTF-8`).
 //! The hub's paths are served under the adapter's listen address; the 城管 system's paths are
-//! relative to its `base_url` ([`crate::config::CitymgmtConfig`]).
+//! relative to its `base_url` ([`crate::config::CitymgmtConfig`]). [`Endpoint`] and
+//! [`Direction`] are the grid platform's too (`adapter_platform_json::service`).
 
 use contracts::catalogue::MessageType;
+
+pub use adapter_platform_json::service::{Direction, Endpoint};
 
 /// Hub path the 城管 system POSTs a 派遣案卷 to (answered with a receipt).
 pub const CASE_PUSH_PATH: &str = "/citymgmt/v1/cases";
@@ -15,32 +18,6 @@ pub const CASE_PUSH_PATH: &str = "/citymgmt/v1/cases";
 pub const FEEDBACK_PATH: &str = "/api/v1/rescue/case-feedback";
 /// 城管 path the hub POSTs 拒收通知 to (HUB_REJECTED).
 pub const REJECTION_PATH: &str = "/api/v1/rescue/reject-notices";
-
-/// Who calls whom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// The 城管 system calls the hub.
-    ToHub,
-    /// The hub calls the 城管 system.
-    FromHub,
-}
-
-/// One endpoint of the interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Who calls.
-    pub direction: Direction,
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path (on the hub for [`Direction::ToHub`], under `base_url` otherwise).
-    pub path: &'static str,
-    /// The native document sent (FORMAT.md names).
-    pub document: &'static str,
-    /// The canonical message types it carries.
-    pub message_types: &'static [MessageType],
-    /// What the callee answers.
-    pub answer: &'static str,
-}
 
 /// Every endpoint of the 城管 interface.
 pub const ENDPOINTS: &[Endpoint] = &[

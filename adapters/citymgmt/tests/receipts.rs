@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use adapter_citymgmt::CitymgmtCodec;
-use adapter_core::{Codec, CodecError, DeliveryResponse, InboundAnswer, NativeRef, Verdict};
+use adapter_core::{Codec, CodecError, DeliveryResponse, NativeRef, Verdict};
+use adapter_platform_json::testing;
 use contracts::model::hub_rejected::RejectionReason;
 use serde_json::{Value, json};
 
@@ -22,12 +23,7 @@ fn native_ref() -> NativeRef {
 }
 
 fn answer(native_ref: Option<&NativeRef>, verdict: Verdict<'_>) -> (u16, Value) {
-    let doc = CitymgmtCodec.answer(&InboundAnswer {
-        native_ref,
-        verdict,
-    });
-    assert_eq!(doc.content_type, "application/json; charset=UTF-8");
-    (doc.http_status, serde_json::from_slice(&doc.body).unwrap())
+    testing::answer(&CitymgmtCodec, native_ref, verdict)
 }
 
 #[test]

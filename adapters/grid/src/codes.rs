@@ -13,8 +13,11 @@
 //! Invariant: every table is a `const` slice searched linearly; a lookup that finds nothing
 //! returns `None` and the caller names the native field and the accepted codes.
 
+use adapter_platform_json::codes::{code_for_value, value_for_code};
 use contracts::model::referral::{ReporterKind, Urgency};
 use contracts::model::referral_outcome::ReferralOutcomeCode;
+
+pub use adapter_platform_json::codes::{SUBJECT_FIELDS, listing, lookup};
 
 /// The default grid event type of a 流浪乞讨人员 sighting (`0306` 流浪乞讨人员发现).
 pub const DEFAULT_REFERRAL_EVENT_TYPE: &str = "0306";
@@ -28,18 +31,12 @@ pub const REPORT_SOURCES: &[(&str, ReporterKind, &str)] = &[
 
 /// The reporter kind of a 上报来源 code.
 pub fn reporter_kind_of(code: &str) -> Option<ReporterKind> {
-    REPORT_SOURCES
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, k, _)| *k)
+    value_for_code(REPORT_SOURCES, code)
 }
 
 /// The 上报来源 code of a reporter kind.
 pub fn report_source_of(kind: ReporterKind) -> Option<&'static str> {
-    REPORT_SOURCES
-        .iter()
-        .find(|(_, k, _)| *k == kind)
-        .map(|(c, _, _)| *c)
+    code_for_value(REPORT_SOURCES, &kind)
 }
 
 /// `level` (紧急程度) ↔ urgency.
@@ -50,18 +47,12 @@ pub const LEVELS: &[(&str, Urgency, &str)] = &[
 
 /// The urgency of a `level`.
 pub fn urgency_of(code: &str) -> Option<Urgency> {
-    LEVELS
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, u, _)| *u)
+    value_for_code(LEVELS, code)
 }
 
 /// The `level` of an urgency.
 pub fn level_of(urgency: Urgency) -> &'static str {
-    LEVELS
-        .iter()
-        .find(|(_, u, _)| *u == urgency)
-        .map_or("", |(c, _, _)| *c)
+    code_for_value(LEVELS, &urgency).unwrap_or_default()
 }
 
 /// Outcome → its Chinese name and the platform's task state after the feedback: `05` 已办结
@@ -198,48 +189,10 @@ pub const REFERRAL_FIELDS: &[(&str, &str)] = &[
     ("/payload/remarks", "desc"),
 ];
 
-/// Field of one subject (`/payload/subjects/<n>/<field>`) ↔ field of one native person.
-pub const SUBJECT_FIELDS: &[(&str, &str)] = &[
-    ("sex_code", "sex"),
-    ("estimated_age", "estimatedAge"),
-    ("is_minor_suspected", "minorSuspected"),
-    ("willingness", "willingness"),
-    ("physical_description", "physicalDescription"),
-    ("health", "health"),
-];
-
 /// The native field a canonical REFERRAL pointer is about (`/payload/subjects/0/health/overall`
 /// → `persons[0].health.overall`), if it maps to one.
 pub fn native_field_of(pointer: &str) -> Option<String> {
-    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-    let (prefix_len, native) = (1..=segments.len()).rev().find_map(|n| {
-        let prefix = format!("/{}", segments.get(..n)?.join("/"));
-        REFERRAL_FIELDS
-            .iter()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, native)| (n, *native))
-    })?;
-    let mut out = native.to_owned();
-    let is_subjects = native == "persons";
-    let mut after_index = false;
-    for segment in segments.get(prefix_len..).unwrap_or_default() {
-        if !segment.is_empty() && segment.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("[{segment}]"));
-            after_index = is_subjects;
-            continue;
-        }
-        let name = if after_index {
-            lookup(SUBJECT_FIELDS, segment)
-                .map(str::to_owned)
-                .unwrap_or_else(|| crate::native::snake_to_camel(segment))
-        } else {
-            crate::native::snake_to_camel(segment)
-        };
-        after_index = false;
-        out.push('.');
-        out.push_str(&name);
-    }
-    Some(out)
+    adapter_platform_json::codes::native_field_of(pointer, REFERRAL_FIELDS)
 }
 
 /// `code` of a receipt, both directions (the platform's Spring-style integer codes, equal to
@@ -259,20 +212,6 @@ pub mod receipt {
     /// Codes the platform answers a delivery with that mean "try again later" even with
     /// HTTP 200: 500 系统异常, 503 服务繁忙, 504 处理超时.
     pub const TRANSIENT_FROM_GRID: &[u16] = &[500, 503, 504];
-}
-
-/// The name of a code in a two-column table.
-pub fn lookup(table: &[(&str, &'static str)], code: &str) -> Option<&'static str> {
-    table.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
-}
-
-/// The codes of a table, for error messages (`1 网格员上报, 2 群众上报, …`).
-pub fn listing<T>(table: &[(&str, T, &str)]) -> String {
-    table
-        .iter()
-        .map(|(c, _, n)| format!("{c} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

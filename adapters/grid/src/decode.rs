@@ -8,37 +8,37 @@
 //! `eventState` and the 签收 records of the levels before are carried along but not
 //! translated (the canonical referral has no place for them; their times are still checked).
 //!
+//! The steps the 数字城管 codec takes too (the hub's documents, subjects, suspected flags,
+//! photos, the referral's envelope) are `adapter_platform_json`'s.
+//!
 //! Invariants: total (any bytes give `Ok` or a [`CodecError`] naming the native field);
 //! deterministic (message ids from [`adapter_core::ids::message_id`] over
 //! `"<eventId>/<taskId>"`, time only from the document or [`DecodeContext`]); nothing
 //! invented: a canonical field is set only from the native field the tables here name.
 
-use std::collections::BTreeMap;
-
-use adapter_core::ids::message_id;
-use adapter_core::{CodecError, DecodeContext, Decoded, NativeRef};
+use adapter_core::{CodecError, DecodeContext, Decoded};
+use adapter_platform_json::read::{
+    HubBody, NativeOutcome, attachments, body_error, decoded, hub_code, malformed, missing,
+    required, text,
+};
+use adapter_platform_json::{Platform, referral};
 use contracts::catalogue::MessageType;
-use contracts::model::envelope::{LegalBasis, Purpose};
 use contracts::model::referral::{
-    ReferralGeo, ReferralGrid, ReferralLocation, ReferralSubjectV2, ReferralV2, Reporter,
-    RequestedAction, SourceEventClass, SourceSystem, Urgency, Willingness,
+    ReferralGeo, ReferralGrid, ReferralLocation, ReferralV2, Reporter, RequestedAction,
+    SourceEventClass, SourceSystem,
 };
-use contracts::model::referral_outcome::ReferralOutcomeCode;
-use contracts::model::{
-    Actor, Attachment, Crs, Envelope, HealthState, PhysicalDescription, PlaceType, Sensitivity,
-    SuspectedFlag,
-};
-use serde::de::DeserializeOwned;
+use contracts::model::{Actor, Crs, PlaceType};
 use serde_json::{Map, Value};
 
 use crate::codes::{self, INTAKE_FIELDS, IntakeField};
 use crate::native::{
-    EventReport, HEADER_FIELDS, HubDocument, Person, RejectNotice, TaskFeedback, camel_to_snake,
-    quote, snake_to_camel, snakify, time_from_native,
+    EventReport, PLATFORM, TaskFeedback, camel_to_snake, quote, snake_to_camel, snakify,
+    time_from_native,
 };
 
-/// The schema version of the REFERRAL this codec produces.
-pub const REFERRAL_SCHEMA_VERSION: &str = "2.0.0";
+pub use adapter_platform_json::referral::{
+    REFERRAL_SCHEMA_VERSION, legal_basis_of, sensitivity_of,
+};
 
 /// Native document kind of an event the platform pushes.
 pub const KIND_EVENT: &str = "eventReport";
@@ -49,6 +49,28 @@ pub const KIND_INTAKE: &str = "intakeNotice";
 /// Native document kind of 拒收通知.
 pub const KIND_REJECTION: &str = "rejectNotice";
 
+/// The hub's documents the platform receives, read back.
+const HUB_BODIES: &[HubBody] = &[
+    HubBody {
+        message_type: MessageType::ReferralOutcome,
+        kind: KIND_FEEDBACK,
+        name: "任务反馈",
+        read: outcome_from_native,
+    },
+    HubBody {
+        message_type: MessageType::StationIntake,
+        kind: KIND_INTAKE,
+        name: "入站登记通报",
+        read: intake_from_native,
+    },
+    HubBody {
+        message_type: MessageType::HubRejected,
+        kind: KIND_REJECTION,
+        name: "拒收通知",
+        read: Platform::rejection_from_native,
+    },
+];
+
 /// Decodes any native document of the grid interface; `referral_event_types` are the event
 /// types that are referrals.
 pub fn decode(
@@ -56,29 +78,9 @@ pub fn decode(
     ctx: &DecodeContext,
     referral_event_types: &[String],
 ) -> Result<Decoded, CodecError> {
-    let bytes = native.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(native);
-    let value: Value = serde_json::from_slice(bytes).map_err(malformed)?;
-    let Value::Object(map) = &value else {
-        return Err(CodecError::Malformed {
-            format: "JSON",
-            location: "line 1".to_owned(),
-            detail: "the document is not a JSON object".to_owned(),
-        });
-    };
-    if map.contains_key("header") {
-        decode_hub_document(bytes)
-    } else {
+    PLATFORM.decode_document(native, HUB_BODIES, |bytes| {
         decode_event(bytes, ctx, referral_event_types)
-    }
-}
-
-/// A serde error as [`CodecError::Malformed`], with its line and column.
-pub(crate) fn malformed(error: serde_json::Error) -> CodecError {
-    CodecError::Malformed {
-        format: "JSON",
-        location: format!("line {} column {}", error.line(), error.column()),
-        detail: error.to_string(),
-    }
+    })
 }
 
 fn decode_event(
@@ -120,33 +122,15 @@ fn decode_event(
         (&event.end_time, "endTime"),
         (&event.distribute_time, "distributeTime"),
     ] {
-        optional_time(value, field)?;
+        PLATFORM.optional_time(value, field)?;
     }
     for (i, record) in event.sign_records.iter().flatten().enumerate() {
-        optional_time(&record.sign_time, &format!("signRecords[{i}].signTime"))?;
+        PLATFORM.optional_time(&record.sign_time, &format!("signRecords[{i}].signTime"))?;
     }
 
-    let persons = event
-        .persons
-        .as_ref()
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| missing("persons", "对象 (发现的人员)"))?;
-    let subjects = persons
-        .iter()
-        .enumerate()
-        .map(|(i, p)| subject(i, p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let suspected_flags = event
-        .suspected_flags
-        .as_ref()
-        .map(|flags| {
-            flags
-                .iter()
-                .enumerate()
-                .map(|(i, f)| hub_code::<SuspectedFlag>(&format!("suspectedFlags[{i}]"), f))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
+    let subjects = referral::subjects("persons", event.persons.as_deref())?;
+    let suspected_flags =
+        referral::suspected_flags("suspectedFlags", event.suspected_flags.as_deref())?;
 
     let referral = ReferralV2 {
         referral_id: task_id.to_owned(),
@@ -167,101 +151,34 @@ fn decode_event(
         suspected_flags,
         urgency,
         requested_action,
-        deadline_at: optional_time(&event.deadline_time, "deadlineTime")?,
+        deadline_at: PLATFORM.optional_time(&event.deadline_time, "deadlineTime")?,
         photos: attachments("files", event.files.as_deref())?,
         remarks: event.desc.clone(),
     };
 
-    let receiver_org_codes = match &event.deal_dept_id {
-        Some(code) => vec![code.clone()],
-        None => ctx.receiver_org_codes.clone(),
-    };
     let payload = serde_json::to_value(&referral).map_err(|e| CodecError::InvalidField {
         field: "eventId".to_owned(),
         value: quote(event_id),
         detail: format!("the event cannot be written as a REFERRAL: {e}"),
     })?;
-    let envelope = Envelope {
-        message_id: message_id(
-            Actor::Grid,
-            &format!("{event_id}/{task_id}"),
-            MessageType::Referral,
-            0,
-        ),
-        message_type: MessageType::Referral,
-        schema_version: REFERRAL_SCHEMA_VERSION.to_owned(),
-        case_id: None,
-        correlation_id: None,
-        sender_org_code: ctx.sender_org_code.clone(),
-        sender_org_type: Actor::Grid,
-        sender_system: ctx.sender_system.clone(),
-        receiver_org_codes,
-        sent_at: optional_time(&event.sync_time, "syncTime")?
-            .unwrap_or_else(|| ctx.received_at.clone()),
-        region_code: ctx.region_code.clone(),
-        legal_basis: legal_basis_of(&referral),
-        purpose_code: Purpose::RescueReferral,
-        sensitivity: sensitivity_of(&referral),
-        retention_until: None,
-        signature: None,
-        attachments: None,
+    let sent_at = PLATFORM
+        .optional_time(&event.sync_time, "syncTime")?
+        .unwrap_or_else(|| ctx.received_at.clone());
+    let envelope = referral::referral_envelope(
+        Actor::Grid,
+        &format!("{event_id}/{task_id}"),
+        ctx,
+        event.deal_dept_id.as_ref(),
+        sent_at,
+        &referral,
         payload,
-    };
-    let mut reply_to = BTreeMap::new();
-    reply_to.insert("eventId".to_owned(), event_id.to_owned());
-    reply_to.insert("taskId".to_owned(), task_id.to_owned());
-    Ok(Decoded {
-        native_ref: NativeRef {
-            document_id: event_id.to_owned(),
-            document_kind: KIND_EVENT.to_owned(),
-            reply_to,
-        },
-        messages: vec![envelope],
-    })
-}
-
-/// The legal bases of a referral from the grid (FORMAT.md § "Envelope of a referral"): PIPL
-/// 13(1)(3) and 办法 art. 5 always; PIPL 13(1)(4) when life is in danger (`IMMEDIATE`);
-/// 民发〔2006〕6号 when the person is to be sent to hospital; the 2015 MCA–MPS 意见 when the
-/// person may be lost, abandoned or trafficked; 未成年人保护法 art. 92 for a suspected minor;
-/// and the Taicang programme 太政办〔2020〕150号, which makes the grid a referring department.
-/// In the contract's order.
-pub fn legal_basis_of(referral: &ReferralV2) -> Vec<LegalBasis> {
-    let flags = referral.suspected_flags.as_deref().unwrap_or_default();
-    let minor = referral.subjects.iter().any(|s| s.is_minor_suspected)
-        || flags.contains(&SuspectedFlag::UnaccompaniedMinor);
-    let identity = flags.iter().any(|f| {
-        matches!(
-            f,
-            SuspectedFlag::Lost | SuspectedFlag::Abandoned | SuspectedFlag::Trafficked
-        )
-    });
-    let mut basis = vec![LegalBasis::Pipl13_1_3];
-    if referral.urgency == Urgency::Immediate {
-        basis.push(LegalBasis::Pipl13_1_4);
-    }
-    basis.push(LegalBasis::Rule381Art5);
-    if identity {
-        basis.push(LegalBasis::McaMps2015);
-    }
-    if referral.requested_action == RequestedAction::SendToHospital {
-        basis.push(LegalBasis::Mca2006_6);
-    }
-    if minor {
-        basis.push(LegalBasis::MinorLawArt92);
-    }
-    basis.push(LegalBasis::Taicang2020_150);
-    basis
-}
-
-/// The sensitivity of a referral: `SENSITIVE_MINOR` when a subject may be a minor (PIPL
-/// art. 28), otherwise `SENSITIVE` (it always carries whereabouts and health).
-pub fn sensitivity_of(referral: &ReferralV2) -> Sensitivity {
-    if referral.subjects.iter().any(|s| s.is_minor_suspected) {
-        Sensitivity::SensitiveMinor
-    } else {
-        Sensitivity::Sensitive
-    }
+    );
+    Ok(decoded(
+        KIND_EVENT,
+        event_id,
+        &[("eventId", event_id), ("taskId", task_id)],
+        envelope,
+    ))
 }
 
 fn location(event: &EventReport) -> Result<ReferralLocation, CodecError> {
@@ -335,168 +252,32 @@ fn reporter(event: &EventReport) -> Result<Reporter, CodecError> {
     })
 }
 
-fn subject(i: usize, person: &Person) -> Result<ReferralSubjectV2, CodecError> {
-    let at = format!("persons[{i}]");
-    let estimated_age = person
-        .estimated_age
-        .map(|age| {
-            u8::try_from(age)
-                .ok()
-                .filter(|a| *a <= 120)
-                .ok_or_else(|| CodecError::InvalidField {
-                    field: format!("{at}.estimatedAge"),
-                    value: age.to_string(),
-                    detail: "目测年龄 is 0–120 years".to_owned(),
-                })
-        })
-        .transpose()?;
-    Ok(ReferralSubjectV2 {
-        sex_code: required(&person.sex, &format!("{at}.sex"), "性别")?.to_owned(),
-        estimated_age,
-        is_minor_suspected: person
-            .minor_suspected
-            .ok_or_else(|| missing(&format!("{at}.minorSuspected"), "疑似未成年"))?,
-        physical_description: person
-            .physical_description
-            .as_ref()
-            .map(|v| hub_block::<PhysicalDescription>(&format!("{at}.physicalDescription"), v))
-            .transpose()?,
-        health: hub_block::<HealthState>(
-            &format!("{at}.health"),
-            person
-                .health
-                .as_ref()
-                .ok_or_else(|| missing(&format!("{at}.health"), "健康状况"))?,
-        )?,
-        willingness: hub_code::<Willingness>(
-            &format!("{at}.willingness"),
-            required(
-                &person.willingness,
-                &format!("{at}.willingness"),
-                "本人意愿",
-            )?,
-        )?,
-    })
-}
-
-/// Attachments in the hub's structure (camelCase keys).
-fn attachments(
-    field: &str,
-    items: Option<&[Value]>,
-) -> Result<Option<Vec<Attachment>>, CodecError> {
-    items
-        .map(|items| {
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| hub_block::<Attachment>(&format!("{field}[{i}]"), v))
-                .collect()
-        })
-        .transpose()
-}
-
-fn decode_hub_document(bytes: &[u8]) -> Result<Decoded, CodecError> {
-    let document: HubDocument = serde_json::from_slice(bytes).map_err(malformed)?;
-    let header = document
-        .header
-        .as_ref()
-        .ok_or_else(|| missing("header", "报文头"))?;
-    let body = document
-        .body
-        .as_ref()
-        .ok_or_else(|| missing("body", "报文体"))?;
-    let mut fields = header_from_native(header)?;
-    let type_name = fields
-        .get("message_type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let (kind, payload) = match type_name.parse::<MessageType>() {
-        Ok(MessageType::ReferralOutcome) => (KIND_FEEDBACK, outcome_from_native(body)?),
-        Ok(MessageType::StationIntake) => (KIND_INTAKE, intake_from_native(body)?),
-        Ok(MessageType::HubRejected) => (KIND_REJECTION, rejection_from_native(body)?),
-        _ => {
-            return Err(CodecError::UnsupportedKind {
-                kind: quote(type_name),
-                detail: "documents with a header are the hub's: REFERRAL_OUTCOME (任务反馈), \
-                         STATION_INTAKE (入站登记通报) and HUB_REJECTED (拒收通知)"
-                    .to_owned(),
-            });
-        }
-    };
-    fields.insert("payload".to_owned(), payload);
-    let envelope: Envelope<Value> =
-        serde_json::from_value(Value::Object(fields)).map_err(|e| CodecError::InvalidField {
-            field: "header".to_owned(),
-            value: String::new(),
-            detail: e.to_string(),
-        })?;
-    Ok(Decoded {
-        native_ref: NativeRef {
-            document_id: envelope.message_id.clone(),
-            document_kind: kind.to_owned(),
-            reply_to: BTreeMap::new(),
-        },
-        messages: vec![envelope],
-    })
-}
-
-/// The envelope fields (snake_case, without `payload`) of a native header.
-fn header_from_native(header: &Map<String, Value>) -> Result<Map<String, Value>, CodecError> {
-    for (_, native, meaning, required) in HEADER_FIELDS {
-        if *required && !header.contains_key(*native) {
-            return Err(missing(&format!("header.{native}"), meaning));
-        }
-    }
-    let mut out = Map::new();
-    for (key, value) in header {
-        let field = format!("header.{key}");
-        let Some((canonical, _, _, _)) = HEADER_FIELDS.iter().find(|(_, n, _, _)| n == key) else {
-            return Err(CodecError::InvalidField {
-                field,
-                value: String::new(),
-                detail: "not a header field of the hub's documents".to_owned(),
-            });
-        };
-        let value = if *canonical == "sent_at" {
-            Value::String(time_from_native(&field, text(&field, value)?)?)
-        } else {
-            snakify(&field, value)?
-        };
-        out.insert((*canonical).to_owned(), value);
-    }
-    Ok(out)
-}
-
-fn outcome_from_native(body: &Value) -> Result<Value, CodecError> {
+/// 任务反馈 → REFERRAL_OUTCOME payload.
+fn outcome_from_native(platform: &Platform, body: &Value) -> Result<Value, CodecError> {
     let f: TaskFeedback = serde_json::from_value(body.clone()).map_err(body_error)?;
-    let mut out = Map::new();
-    put(&mut out, "referral_id", f.task_id);
-    put(&mut out, "source_case_no", f.event_id);
-    put_time(&mut out, "signed_at", f.sign_time, "body.signTime")?;
-    put_time(&mut out, "arrived_at", f.arrive_time, "body.arriveTime")?;
-    if let Some(result) = &f.deal_result {
-        hub_code::<ReferralOutcomeCode>("body.dealResult", result)?;
-    }
-    put(&mut out, "outcome", f.deal_result);
-    put(&mut out, "case_id", f.rescue_case_id);
-    put_time(&mut out, "closed_at", f.end_time, "body.endTime")?;
-    let mut handler = Map::new();
-    put(&mut handler, "name", f.deal_person_name);
-    put(&mut handler, "badge_or_staff_no", f.deal_person_id);
-    put(&mut handler, "org_code", f.deal_dept_id);
-    put(&mut handler, "org_name", f.deal_dept_name);
-    put(&mut handler, "phone", f.deal_person_phone);
-    put(&mut handler, "role", f.deal_person_role);
-    if !handler.is_empty() {
-        out.insert("handler".to_owned(), Value::Object(handler));
-    }
-    put(&mut out, "note", f.deal_desc);
-    Ok(Value::Object(out))
+    platform.outcome_payload(NativeOutcome {
+        referral_id: f.task_id,
+        source_case_no: f.event_id,
+        signed_at: f.sign_time,
+        arrived_at: f.arrive_time,
+        outcome: f.deal_result,
+        outcome_field: "body.dealResult",
+        case_id: f.rescue_case_id,
+        closed_at: f.end_time,
+        closed_at_field: "body.endTime",
+        handler_name: f.deal_person_name,
+        handler_no: f.deal_person_id,
+        handler_org_code: f.deal_dept_id,
+        handler_org_name: f.deal_dept_name,
+        handler_phone: f.deal_person_phone,
+        handler_role: f.deal_person_role,
+        note: f.deal_desc,
+    })
 }
 
 /// 入站登记通报 → STATION_INTAKE payload: the fields of [`INTAKE_FIELDS`] by their table
 /// entry, every other field from its camelCase name, values' keys back to snake_case.
-fn intake_from_native(body: &Value) -> Result<Value, CodecError> {
+fn intake_from_native(platform: &Platform, body: &Value) -> Result<Value, CodecError> {
     let map = body.as_object().ok_or_else(|| CodecError::Malformed {
         format: "JSON",
         location: "body".to_owned(),
@@ -511,7 +292,7 @@ fn intake_from_native(body: &Value) -> Result<Value, CodecError> {
         let (canonical, value) = match entry {
             Some((canonical, IntakeField::Time(_))) => (
                 (*canonical).to_owned(),
-                Value::String(time_from_native(&field, text(&field, value)?)?),
+                Value::String(platform.time_from_native(&field, text(&field, value)?)?),
             ),
             Some((canonical, IntakeField::Renamed(_))) => ((*canonical).to_owned(), value.clone()),
             None => {
@@ -539,113 +320,4 @@ fn intake_from_native(body: &Value) -> Result<Value, CodecError> {
         out.insert(canonical, value);
     }
     Ok(Value::Object(out))
-}
-
-fn rejection_from_native(body: &Value) -> Result<Value, CodecError> {
-    let r: RejectNotice = serde_json::from_value(body.clone()).map_err(body_error)?;
-    let mut out = Map::new();
-    put(&mut out, "rejected_message_id", r.rejected_msg_id);
-    put(&mut out, "rejected_message_type", r.rejected_msg_type);
-    put_time(&mut out, "received_at", r.receive_time, "body.receiveTime")?;
-    put(&mut out, "stage", r.stage);
-    if let Some(reasons) = r.reasons {
-        let reasons = reasons
-            .into_iter()
-            .map(|reason| {
-                let mut item = Map::new();
-                put(&mut item, "pointer", reason.pointer);
-                put(&mut item, "code", reason.code);
-                put(&mut item, "message", reason.message);
-                Value::Object(item)
-            })
-            .collect();
-        out.insert("reasons".to_owned(), Value::Array(reasons));
-    }
-    put(&mut out, "dead_letter_ref", r.dead_letter_ref);
-    if let Some(retry) = r.retry_allowed {
-        out.insert("retry_allowed".to_owned(), Value::Bool(retry));
-    }
-    Ok(Value::Object(out))
-}
-
-fn body_error(error: serde_json::Error) -> CodecError {
-    CodecError::Malformed {
-        format: "JSON",
-        location: "body".to_owned(),
-        detail: error.to_string(),
-    }
-}
-
-fn put(map: &mut Map<String, Value>, key: &str, value: Option<String>) {
-    if let Some(value) = value {
-        map.insert(key.to_owned(), Value::String(value));
-    }
-}
-
-fn put_time(
-    map: &mut Map<String, Value>,
-    key: &str,
-    value: Option<String>,
-    field: &str,
-) -> Result<(), CodecError> {
-    if let Some(value) = value {
-        map.insert(
-            key.to_owned(),
-            Value::String(time_from_native(field, &value)?),
-        );
-    }
-    Ok(())
-}
-
-fn optional_time(value: &Option<String>, field: &str) -> Result<Option<String>, CodecError> {
-    value
-        .as_deref()
-        .map(|v| time_from_native(field, v))
-        .transpose()
-}
-
-/// A required, non-empty native text field.
-fn required<'a>(
-    value: &'a Option<String>,
-    field: &str,
-    meaning: &str,
-) -> Result<&'a str, CodecError> {
-    value
-        .as_deref()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| missing(field, meaning))
-}
-
-fn missing(field: &str, meaning: &str) -> CodecError {
-    CodecError::MissingField {
-        field: field.to_owned(),
-        meaning: meaning.to_owned(),
-    }
-}
-
-fn text<'a>(field: &str, value: &'a Value) -> Result<&'a str, CodecError> {
-    value.as_str().ok_or_else(|| CodecError::InvalidField {
-        field: field.to_owned(),
-        value: quote(&value.to_string()),
-        detail: "expected a string".to_owned(),
-    })
-}
-
-/// A hub code carried verbatim (`WILLING`, `GCJ02`, …), read into its canonical type.
-fn hub_code<T: DeserializeOwned>(field: &str, code: &str) -> Result<T, CodecError> {
-    serde_json::from_value(Value::String(code.to_owned())).map_err(|e| CodecError::InvalidField {
-        field: field.to_owned(),
-        value: quote(code),
-        detail: format!("not a code of the hub's code list: {e}"),
-    })
-}
-
-/// A block in the hub's structure (camelCase keys), read into its canonical type.
-fn hub_block<T: DeserializeOwned>(field: &str, value: &Value) -> Result<T, CodecError> {
-    let snake = snakify(field, value)?;
-    serde_json::from_value(snake).map_err(|e| CodecError::InvalidField {
-        field: field.to_owned(),
-        value: quote(&value.to_string()),
-        detail: e.to_string(),
-    })
 }

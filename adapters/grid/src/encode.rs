@@ -8,25 +8,27 @@
 //! arrives without health, identity-document or whereabouts details) is absent from the native
 //! document, never filled in; a canonical field this format has no place for is an
 //! [`CodecError::Unencodable`] rather than silently dropped; the output is deterministic.
+//!
+//! The steps the 数字城管 codec takes too (the header, 拒收通知, the outcome's fields,
+//! persons and photos of a referral) are `adapter_platform_json`'s.
 
 use adapter_core::{CodecError, NativeDocument};
-use contracts::casting;
+use adapter_platform_json::referral;
+use adapter_platform_json::write::{
+    OrderedMap, OutcomeFields, code_of, document, hub_document, to_json, unencodable,
+};
 use contracts::catalogue::MessageType;
 use contracts::model::Envelope;
-use contracts::model::referral::{ReferralV2, SourceSystem};
-use contracts::model::referral_outcome::ReferralOutcomeCode;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use contracts::model::referral::SourceSystem;
+use serde_json::Value;
 
 use crate::codes::{self, INTAKE_FIELDS, IntakeField};
 use crate::native::{
-    EventReport, HEADER_FIELDS, Person, Reason, RejectNotice, TaskFeedback, camelize,
-    snake_to_camel, time_to_native,
+    EventReport, PLATFORM, TaskFeedback, camel_to_snake, camelize, snake_to_camel, time_to_native,
 };
 use crate::service;
 
-/// Media type of every document of this interface.
-pub const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+pub use adapter_platform_json::write::CONTENT_TYPE;
 
 /// Encodes a canonical message as the native document for it.
 pub fn encode(message: &Envelope<Value>) -> Result<NativeDocument, CodecError> {
@@ -42,7 +44,7 @@ pub fn encode(message: &Envelope<Value>) -> Result<NativeDocument, CodecError> {
         ),
         MessageType::HubRejected => (
             service::REJECTION_PATH,
-            hub_document(message, &reject_notice(&message.payload)?)?,
+            hub_document(message, &PLATFORM.reject_notice(&message.payload)?)?,
         ),
         other => {
             return Err(CodecError::Unencodable {
@@ -53,209 +55,38 @@ pub fn encode(message: &Envelope<Value>) -> Result<NativeDocument, CodecError> {
             });
         }
     };
-    Ok(NativeDocument {
-        content_type: CONTENT_TYPE.to_owned(),
-        path: path.to_owned(),
-        http_status: 200,
-        body,
-    })
-}
-
-fn unencodable(message_type: MessageType, detail: impl Into<String>) -> CodecError {
-    CodecError::Unencodable {
-        message_type: message_type.as_str().to_owned(),
-        detail: detail.into(),
-    }
-}
-
-fn to_value<T: Serialize>(value: &T) -> Result<Value, CodecError> {
-    serde_json::to_value(value).map_err(|e| CodecError::Unencodable {
-        message_type: String::new(),
-        detail: e.to_string(),
-    })
-}
-
-fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    serde_json::to_vec_pretty(value).map_err(|e| CodecError::Unencodable {
-        message_type: String::new(),
-        detail: e.to_string(),
-    })
-}
-
-/// `{"header": {…}, "body": {…}}` (the shape of [`crate::native::HubDocument`], with the
-/// body's fields in their declared order).
-fn hub_document<B: Serialize>(message: &Envelope<Value>, body: &B) -> Result<Vec<u8>, CodecError> {
-    #[derive(Serialize)]
-    struct Outgoing<'a, B> {
-        header: OrderedHeader,
-        body: &'a B,
-    }
-    to_json(&Outgoing {
-        header: header_to_native(message)?,
-        body,
-    })
-}
-
-/// Header fields in the order of [`HEADER_FIELDS`] (a JSON map would sort them).
-struct OrderedHeader(Vec<(&'static str, Value)>);
-
-impl Serialize for OrderedHeader {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
-/// The 报文头 of a document the hub sends: every envelope field but the payload.
-fn header_to_native(message: &Envelope<Value>) -> Result<OrderedHeader, CodecError> {
-    let Value::Object(mut fields) = to_value(message)? else {
-        return Err(unencodable(
-            message.message_type,
-            "the envelope is not an object",
-        ));
-    };
-    fields.remove("payload");
-    let mut header = Vec::new();
-    for (key, value) in fields {
-        let Some((_, native, _, _)) = HEADER_FIELDS.iter().find(|(c, _, _, _)| *c == key) else {
-            return Err(unencodable(
-                message.message_type,
-                format!("envelope field {key} has no place in the header"),
-            ));
-        };
-        let value = if key == "sent_at" {
-            Value::String(time_to_native(
-                "sent_at",
-                value.as_str().unwrap_or_default(),
-            )?)
-        } else {
-            camelize(&format!("/{key}"), &value)?
-        };
-        header.push((*native, value));
-    }
-    header.sort_by_key(|(native, _)| HEADER_FIELDS.iter().position(|(_, n, _, _)| n == native));
-    Ok(OrderedHeader(header))
-}
-
-/// The keys of a canonical object, checked against the ones the native format carries.
-fn fields<'a>(
-    message_type: MessageType,
-    value: &'a Value,
-    at: &str,
-    known: &[&str],
-) -> Result<&'a Map<String, Value>, CodecError> {
-    let map = value
-        .as_object()
-        .ok_or_else(|| unencodable(message_type, format!("{at} is not an object")))?;
-    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(unencodable(
-            message_type,
-            format!("{at}/{key} has no place in the native document"),
-        ));
-    }
-    Ok(map)
-}
-
-/// An optional string field of a canonical object.
-fn string(
-    message_type: MessageType,
-    map: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<String>, CodecError> {
-    match map.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(unencodable(message_type, format!("{key} is not a string"))),
-    }
-}
-
-/// An optional time field, in native time.
-fn time(
-    message_type: MessageType,
-    map: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<String>, CodecError> {
-    string(message_type, map, key)?
-        .map(|t| time_to_native(key, &t))
-        .transpose()
+    Ok(document(path, body))
 }
 
 /// 任务反馈 from a REFERRAL_OUTCOME payload (possibly projected).
 fn feedback(payload: &Value) -> Result<TaskFeedback, CodecError> {
-    const T: MessageType = MessageType::ReferralOutcome;
-    let p = fields(
-        T,
-        payload,
-        "/payload",
-        &[
-            "referral_id",
-            "source_case_no",
-            "signed_at",
-            "arrived_at",
-            "outcome",
-            "case_id",
-            "closed_at",
-            "handler",
-            "note",
-        ],
-    )?;
-    let empty = Value::Object(Map::new());
-    let h = fields(
-        T,
-        p.get("handler").unwrap_or(&empty),
-        "/payload/handler",
-        &[
-            "name",
-            "badge_or_staff_no",
-            "org_code",
-            "org_name",
-            "phone",
-            "role",
-        ],
-    )?;
-    let outcome = string(T, p, "outcome")?;
-    let labels = outcome
-        .as_deref()
-        .map(|o| {
-            serde_json::from_value::<ReferralOutcomeCode>(Value::String(o.to_owned()))
-                .map(codes::outcome_labels)
-                .map_err(|_| {
-                    unencodable(
-                        T,
-                        format!("outcome {o} is not a code of CL-REFERRAL-OUTCOME"),
-                    )
-                })
-        })
-        .transpose()?;
+    let o = OutcomeFields::of(payload)?;
+    let labels = o.code.map(codes::outcome_labels);
     Ok(TaskFeedback {
-        event_id: string(T, p, "source_case_no")?,
-        task_id: string(T, p, "referral_id")?,
+        event_id: o.string("source_case_no")?,
+        task_id: o.string("referral_id")?,
         event_state_id: labels.map(|(_, code, _)| code.to_owned()),
         event_state: labels.map(|(_, _, state)| state.to_owned()),
-        deal_result: outcome,
+        deal_result: o.outcome.map(str::to_owned),
         deal_result_name: labels.map(|(name, _, _)| name.to_owned()),
-        sign_time: time(T, p, "signed_at")?,
-        arrive_time: time(T, p, "arrived_at")?,
-        end_time: time(T, p, "closed_at")?,
-        deal_dept_id: string(T, h, "org_code")?,
-        deal_dept_name: string(T, h, "org_name")?,
-        deal_person_id: string(T, h, "badge_or_staff_no")?,
-        deal_person_name: string(T, h, "name")?,
-        deal_person_phone: string(T, h, "phone")?,
-        deal_person_role: string(T, h, "role")?,
-        rescue_case_id: string(T, p, "case_id")?,
-        deal_desc: string(T, p, "note")?,
+        sign_time: o.time("signed_at")?,
+        arrive_time: o.time("arrived_at")?,
+        end_time: o.time("closed_at")?,
+        deal_dept_id: o.handler("org_code")?,
+        deal_dept_name: o.handler("org_name")?,
+        deal_person_id: o.handler("badge_or_staff_no")?,
+        deal_person_name: o.handler("name")?,
+        deal_person_phone: o.handler("phone")?,
+        deal_person_role: o.handler("role")?,
+        rescue_case_id: o.string("case_id")?,
+        deal_desc: o.string("note")?,
     })
 }
 
 /// 入站登记通报 from a STATION_INTAKE payload (as projected for the platform): the fields of
 /// [`INTAKE_FIELDS`] by their table entry, every other field under its camelCase name with the
 /// keys of its value camelCase too, in the order of [`codes::INTAKE_ORDER`].
-fn intake_notice(payload: &Value) -> Result<OrderedMap, CodecError> {
+fn intake_notice(payload: &Value) -> Result<OrderedMap<String>, CodecError> {
     const T: MessageType = MessageType::StationIntake;
     let p = payload
         .as_object()
@@ -295,7 +126,7 @@ fn intake_notice(payload: &Value) -> Result<OrderedMap, CodecError> {
 /// The camelCase spelling of a canonical key, if it round-trips.
 fn camel_key(message_type: MessageType, key: &str) -> Result<String, CodecError> {
     let camel = snake_to_camel(key);
-    if crate::native::camel_to_snake(&camel) == key {
+    if camel_to_snake(&camel) == key {
         Ok(camel)
     } else {
         Err(unencodable(
@@ -305,97 +136,10 @@ fn camel_key(message_type: MessageType, key: &str) -> Result<String, CodecError>
     }
 }
 
-/// A JSON object written in the order of its entries.
-struct OrderedMap(Vec<(String, Value)>);
-
-impl Serialize for OrderedMap {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
-/// 拒收通知 from a HUB_REJECTED payload.
-fn reject_notice(payload: &Value) -> Result<RejectNotice, CodecError> {
-    const T: MessageType = MessageType::HubRejected;
-    let p = fields(
-        T,
-        payload,
-        "/payload",
-        &[
-            "rejected_message_id",
-            "rejected_message_type",
-            "received_at",
-            "stage",
-            "reasons",
-            "dead_letter_ref",
-            "retry_allowed",
-        ],
-    )?;
-    let reasons = match p.get("reasons") {
-        None => None,
-        Some(Value::Array(items)) => Some(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let r = fields(
-                        T,
-                        item,
-                        &format!("/payload/reasons/{i}"),
-                        &["pointer", "code", "message"],
-                    )?;
-                    let pointer = string(T, r, "pointer")?;
-                    Ok(Reason {
-                        field: pointer.as_deref().and_then(codes::native_field_of),
-                        pointer,
-                        code: string(T, r, "code")?,
-                        message: string(T, r, "message")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, CodecError>>()?,
-        ),
-        Some(_) => return Err(unencodable(T, "reasons is not an array")),
-    };
-    let retry_allowed = match p.get("retry_allowed") {
-        None => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(unencodable(T, "retry_allowed is not a boolean")),
-    };
-    Ok(RejectNotice {
-        rejected_msg_id: string(T, p, "rejected_message_id")?,
-        rejected_msg_type: string(T, p, "rejected_message_type")?,
-        receive_time: time(T, p, "received_at")?,
-        stage: string(T, p, "stage")?,
-        reasons,
-        dead_letter_ref: string(T, p, "dead_letter_ref")?,
-        retry_allowed,
-    })
-}
-
 /// The event record a grid platform would push for a REFERRAL (v2, or v1 cast up to v2).
 fn event_report(message: &Envelope<Value>) -> Result<EventReport, CodecError> {
     const T: MessageType = MessageType::Referral;
-    let payload = match message.major_version() {
-        Some(2) => message.payload.clone(),
-        Some(1) => casting::cast(T, 1, 2, &message.payload)
-            .map_err(|e| unencodable(T, format!("v1 payload cannot be cast to v2: {e}")))?,
-        _ => {
-            return Err(unencodable(
-                T,
-                format!(
-                    "schema_version {} is not 1.x or 2.x",
-                    message.schema_version
-                ),
-            ));
-        }
-    };
-    let r: ReferralV2 = serde_json::from_value(payload)
-        .map_err(|e| unencodable(T, format!("not a REFERRAL v2 payload: {e}")))?;
+    let r = referral::referral_v2(message)?;
     if r.source_system != SourceSystem::Grid {
         return Err(unencodable(
             T,
@@ -421,33 +165,7 @@ fn event_report(message: &Envelope<Value>) -> Result<EventReport, CodecError> {
     let location = &r.location;
     let grid = location.grid.as_ref();
     let geo = location.geo.as_ref();
-    let persons = r
-        .subjects
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            Ok(Person {
-                sex: Some(s.sex_code.clone()),
-                estimated_age: s.estimated_age.map(u64::from),
-                minor_suspected: Some(s.is_minor_suspected),
-                willingness: Some(code_of(&s.willingness)),
-                physical_description: s
-                    .physical_description
-                    .as_ref()
-                    .map(|d| {
-                        camelize(
-                            &format!("/payload/subjects/{i}/physical_description"),
-                            &to_value(d)?,
-                        )
-                    })
-                    .transpose()?,
-                health: Some(camelize(
-                    &format!("/payload/subjects/{i}/health"),
-                    &to_value(&s.health)?,
-                )?),
-            })
-        })
-        .collect::<Result<Vec<_>, CodecError>>()?;
+    let persons = referral::persons(&r.subjects)?;
     Ok(EventReport {
         event_id: Some(r.source_case_no.clone()),
         task_id: Some(r.referral_id.clone()),
@@ -486,30 +204,9 @@ fn event_report(message: &Envelope<Value>) -> Result<EventReport, CodecError> {
             _ => None,
         },
         requested_action: Some(code_of(&r.requested_action)),
-        files: r
-            .photos
-            .as_ref()
-            .map(|photos| {
-                photos
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| camelize(&format!("/payload/photos/{i}"), &to_value(p)?))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?,
+        files: referral::photos(r.photos.as_deref())?,
         persons: Some(persons),
-        suspected_flags: r
-            .suspected_flags
-            .as_ref()
-            .map(|flags| flags.iter().map(code_of).collect()),
+        suspected_flags: referral::suspected_flag_codes(r.suspected_flags.as_deref()),
         ..EventReport::default()
     })
-}
-
-/// The wire code of a canonical enum (its serde name), for hub codes carried verbatim.
-fn code_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
-    }
 }

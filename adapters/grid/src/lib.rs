@@ -12,6 +12,11 @@
 //! * [`receipt`]: the `{"code","success","msg","data"}` receipts of both directions;
 //! * [`service`] and [`config`]: the endpoints and the adapter's configuration.
 //!
+//! What the grid interface has in common with the 数字城管 system's (camelCase hub blocks,
+//! Beijing time, the hub's `header` + `body` documents and 拒收通知, the parts of a referral
+//! both translate alike, the receipts' skeleton) lives in `adapter_platform_json`; the
+//! modules here re-export it where it is part of this crate's API.
+//!
 //! Invariants (those of [`adapter_core::Codec`]): pure and deterministic, total on any bytes,
 //! nothing invented; `decode(encode(m)) == m` for every message of the four types whose times
 //! are whole Beijing-time (`+08:00`) timestamps (FORMAT.md states what the native format does

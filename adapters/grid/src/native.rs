@@ -11,6 +11,11 @@
 //!   [`snakify`]) and the hub's code values verbatim;
 //! * documents the hub sends carry a `header` (报文头) with every envelope field.
 //!
+//! These conventions and the documents the 数字城管 system has too ([`HubDocument`],
+//! [`RejectNotice`], [`Reason`], [`Person`], [`HEADER_FIELDS`]) are `adapter_platform_json`'s,
+//! re-exported here; this module declares the platform's own documents (with the shared
+//! [`native_struct!`]).
+//!
 //! Invariants: every document type here is `deny_unknown_fields` with all fields optional,
 //! so that a decode reports a missing field by its native name
 //! ([`adapter_core::CodecError::MissingField`]) and an unknown field is an error rather than
@@ -18,30 +23,24 @@
 //! helper is total (no panics on any input).
 
 use adapter_core::CodecError;
-use contracts::codes::datetime::{CivilDate, parse_offset_date_time};
+use adapter_platform_json::{Platform, native_struct};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// How long a quoted value may be in an error message.
-const MAX_QUOTED_CHARS: usize = 64;
+pub use adapter_platform_json::document::{
+    HEADER_FIELDS, HubDocument, Person, Reason, RejectNotice,
+};
+pub use adapter_platform_json::text::{camel_to_snake, camelize, quote, snake_to_camel, snakify};
+pub use adapter_platform_json::time::to_native as time_to_native;
 
 /// Native time layout, for error messages.
 pub const TIME_LAYOUT: &str = "yyyy-MM-dd HH:mm:ss (北京时间), e.g. 2025-03-01 06:40:00";
 
-macro_rules! native_struct {
-    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-        #[serde(rename_all = "camelCase", deny_unknown_fields)]
-        pub struct $name {
-            $(
-                $(#[$fmeta])*
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub $field: Option<$ty>,
-            )*
-        }
-    };
-}
+/// What the grid interface passes to the steps it shares with the 数字城管 interface's.
+pub(crate) const PLATFORM: Platform = Platform {
+    time_layout: TIME_LAYOUT,
+    native_field_of: crate::codes::native_field_of,
+};
 
 native_struct! {
     /// 事件上报: a grid event as the platform pushes it when it distributes (分拨) a 流浪乞讨
@@ -166,35 +165,6 @@ native_struct! {
 }
 
 native_struct! {
-    /// One person found (对象).
-    Person {
-        /// 性别 (GB/T 2261.1: `0`, `1`, `2`, `9`).
-        sex: String,
-        /// 目测年龄.
-        estimated_age: u64,
-        /// 疑似未成年.
-        minor_suspected: bool,
-        /// 本人意愿 (hub code: `WILLING`, `REFUSED`, `CANNOT_EXPRESS`).
-        willingness: String,
-        /// 体貌特征 (hub structure, camelCase keys).
-        physical_description: Value,
-        /// 健康状况 (hub structure, camelCase keys).
-        health: Value,
-    }
-}
-
-native_struct! {
-    /// A document the hub sends to the platform: the header (报文头, every envelope field) and
-    /// the body, whose shape the header's `msgType` selects.
-    HubDocument {
-        /// 报文头.
-        header: Map<String, Value>,
-        /// 报文体.
-        body: Value,
-    }
-}
-
-native_struct! {
     /// 任务反馈: the station's handling of a distributed event (REFERRAL_OUTCOME), so the
     /// platform can verify and close it.
     TaskFeedback {
@@ -235,41 +205,6 @@ native_struct! {
     }
 }
 
-native_struct! {
-    /// 拒收通知: the hub refused a message the platform sent (HUB_REJECTED).
-    RejectNotice {
-        /// 被拒消息标识 (← `rejected_message_id`; the `messageIds` of the receipt).
-        rejected_msg_id: String,
-        /// 被拒消息类型 (← `rejected_message_type`).
-        rejected_msg_type: String,
-        /// 接收时间 (← `received_at`).
-        receive_time: String,
-        /// 拒收环节 (hub code, ← `stage`).
-        stage: String,
-        /// 拒收原因.
-        reasons: Vec<Reason>,
-        /// 死信引用 (← `dead_letter_ref`).
-        dead_letter_ref: String,
-        /// 可否重发 (← `retry_allowed`).
-        retry_allowed: bool,
-    }
-}
-
-native_struct! {
-    /// One refusal reason, in receipts and rejection notices.
-    Reason {
-        /// The native field the reason is about (`level`), when the canonical pointer maps to
-        /// one (derived; ignored on decode).
-        field: String,
-        /// JSON pointer into the canonical message.
-        pointer: String,
-        /// Rule broken.
-        code: String,
-        /// 说明.
-        message: String,
-    }
-}
-
 /// The receipt of both directions: `{"code": 200, "success": true, "msg": "…", "data": {…}}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
@@ -287,294 +222,8 @@ pub struct Receipt {
     pub data: Option<Value>,
 }
 
-/// Envelope field ↔ header key, for the keys whose name is not simply the camelCase of the
-/// envelope's; with the meaning (for [`CodecError::MissingField`]) and whether the envelope
-/// requires it.
-pub const HEADER_FIELDS: &[(&str, &str, &str, bool)] = &[
-    ("message_id", "msgId", "消息标识", true),
-    ("message_type", "msgType", "消息类型", true),
-    ("schema_version", "version", "结构版本", true),
-    ("case_id", "caseId", "救助个案号", false),
-    ("correlation_id", "correlationId", "关联消息", false),
-    ("sender_org_code", "senderOrgCode", "发送单位代码", true),
-    ("sender_org_type", "senderOrgType", "发送单位类别", true),
-    ("sender_system", "senderSystem", "发送系统", true),
-    ("receiver_org_codes", "receiverOrgCodes", "接收单位", true),
-    ("sent_at", "sendTime", "发送时间", true),
-    ("region_code", "regionCode", "行政区划", true),
-    ("legal_basis", "legalBasis", "法律依据", true),
-    ("purpose_code", "purposeCode", "处理目的", true),
-    ("sensitivity", "sensitivity", "敏感级别", true),
-    ("retention_until", "retentionUntil", "保存期限", false),
-    ("signature", "signature", "签名", false),
-    ("attachments", "attachments", "附件", false),
-];
-
 /// Converts a native Beijing time (`yyyy-MM-dd HH:mm:ss[.f…]`) into an RFC 3339 time with
 /// `+08:00`; `field` names the native field in the error.
 pub fn time_from_native(field: &str, text: &str) -> Result<String, CodecError> {
-    let bad = |detail: &str| CodecError::InvalidField {
-        field: field.to_owned(),
-        value: quote(text),
-        detail: format!("{detail}; expected {TIME_LAYOUT}"),
-    };
-    let b = text.as_bytes();
-    let shape_ok = b.len() >= 19
-        && b.iter().take(19).enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b' ',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape_ok {
-        return Err(bad("not a time of the form yyyy-MM-dd HH:mm:ss"));
-    }
-    if let Some(rest) = b.get(19..)
-        && !rest.is_empty()
-    {
-        let digits = rest.get(1..).unwrap_or_default();
-        let fraction_ok = rest.first() == Some(&b'.')
-            && (1..=9).contains(&digits.len())
-            && digits.iter().all(u8::is_ascii_digit);
-        if !fraction_ok {
-            return Err(bad(
-                "only a fraction of a second (.SSS) may follow the seconds",
-            ));
-        }
-    }
-    let number = |from: usize, to: usize| -> u32 {
-        b.get(from..to)
-            .unwrap_or_default()
-            .iter()
-            .fold(0, |n, d| n * 10 + u32::from(d - b'0'))
-    };
-    let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
-    let (hour, minute, second) = (number(11, 13), number(14, 16), number(17, 19));
-    let date = i32::try_from(year).ok().and_then(|y| {
-        let m = u8::try_from(month).ok()?;
-        let d = u8::try_from(day).ok()?;
-        CivilDate::new(y, m, d)
-    });
-    if date.is_none() {
-        return Err(bad("not a real calendar date"));
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return Err(bad("time of day out of range"));
-    }
-    let (date_part, time_part) = (
-        text.get(..10).unwrap_or_default(),
-        text.get(11..).unwrap_or_default(),
-    );
-    Ok(format!("{date_part}T{time_part}+08:00"))
-}
-
-/// Converts an RFC 3339 time into native Beijing time, shifting it when its offset is not
-/// `+08:00` (the fraction of a second is kept as written).
-pub fn time_to_native(field: &str, text: &str) -> Result<String, CodecError> {
-    let parsed = parse_offset_date_time(text).map_err(|e| CodecError::InvalidField {
-        field: field.to_owned(),
-        value: quote(text),
-        detail: format!("not an RFC 3339 time: {e}"),
-    })?;
-    if parsed.second > 59 {
-        return Err(CodecError::InvalidField {
-            field: field.to_owned(),
-            value: quote(text),
-            detail: "a leap second has no native representation".to_owned(),
-        });
-    }
-    // The fraction as written: the digits after the seconds, up to the offset.
-    let fraction: String = text
-        .get(19..)
-        .unwrap_or_default()
-        .chars()
-        .take_while(|c| *c == '.' || c.is_ascii_digit())
-        .collect();
-    let local_seconds =
-        i64::from(parsed.hour) * 3_600 + i64::from(parsed.minute) * 60 + i64::from(parsed.second);
-    let shift = (8 * 60 - i64::from(parsed.offset_minutes)) * 60;
-    let total = parsed.date.to_days_since_epoch() * 86_400 + local_seconds + shift;
-    let date = CivilDate::from_days_since_epoch(total.div_euclid(86_400)).ok_or_else(|| {
-        CodecError::InvalidField {
-            field: field.to_owned(),
-            value: quote(text),
-            detail: "the time is out of range".to_owned(),
-        }
-    })?;
-    let of_day = total.rem_euclid(86_400);
-    Ok(format!(
-        "{date} {:02}:{:02}:{:02}{fraction}",
-        of_day / 3_600,
-        of_day / 60 % 60,
-        of_day % 60
-    ))
-}
-
-/// `height_cm` → `heightCm`.
-pub fn snake_to_camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `heightCm` → `height_cm`.
-pub fn camel_to_snake(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The hub's structure with its keys spelled camelCase, recursively (values unchanged).
-/// Fails on a key that would not come back unchanged ([`snakify`] of the result is the input).
-pub fn camelize(path: &str, value: &Value) -> Result<Value, CodecError> {
-    Ok(match value {
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (key, child) in map {
-                let camel = snake_to_camel(key);
-                if camel_to_snake(&camel) != *key {
-                    return Err(CodecError::InvalidField {
-                        field: format!("{path}/{key}"),
-                        value: quote(key),
-                        detail: "the key has no camelCase spelling in the native format".to_owned(),
-                    });
-                }
-                out.insert(camel, camelize(&format!("{path}/{key}"), child)?);
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| camelize(&format!("{path}/{i}"), item))
-                .collect::<Result<_, _>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
-/// The inverse of [`camelize`]: camelCase keys back to the hub's snake_case. `path` is the
-/// native path for errors (`persons[0].health`); a key not in camelCase is an
-/// error.
-pub fn snakify(path: &str, value: &Value) -> Result<Value, CodecError> {
-    Ok(match value {
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (key, child) in map {
-                let snake = camel_to_snake(key);
-                if snake_to_camel(&snake) != *key || key.starts_with(|c: char| c.is_uppercase()) {
-                    return Err(CodecError::InvalidField {
-                        field: format!("{path}.{key}"),
-                        value: quote(key),
-                        detail: "keys are camelCase (e.g. needsMedical)".to_owned(),
-                    });
-                }
-                out.insert(snake, snakify(&format!("{path}.{key}"), child)?);
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| snakify(&format!("{path}[{i}]"), item))
-                .collect::<Result<_, _>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
-/// A value for an error message: at most 64 characters.
-pub fn quote(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(MAX_QUOTED_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn native_times_become_rfc3339_with_the_beijing_offset() {
-        assert_eq!(
-            time_from_native("t", "2025-03-02 14:12:35").unwrap(),
-            "2025-03-02T14:12:35+08:00"
-        );
-        assert_eq!(
-            time_from_native("t", "2025-03-02 14:12:35.418").unwrap(),
-            "2025-03-02T14:12:35.418+08:00"
-        );
-        for bad in [
-            "2025-03-02T14:12:35",
-            "2025-02-30 10:00:00",
-            "2025-03-02 24:00:00",
-            "2025-03-02 14:12",
-            "2025/03/02 14:12:35",
-            "2025-03-02 14:12:35+08:00",
-            "2025-03-02 14:12:35.",
-            "",
-            "二〇二五年三月二日",
-        ] {
-            assert!(time_from_native("t", bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn canonical_times_are_written_in_beijing_time() {
-        assert_eq!(
-            time_to_native("t", "2025-03-02T14:12:35+08:00").unwrap(),
-            "2025-03-02 14:12:35"
-        );
-        assert_eq!(
-            time_to_native("t", "2025-03-05T10:14:02.418+08:00").unwrap(),
-            "2025-03-05 10:14:02.418"
-        );
-        assert_eq!(
-            time_to_native("t", "2025-03-01T20:30:00Z").unwrap(),
-            "2025-03-02 04:30:00"
-        );
-        assert_eq!(
-            time_to_native("t", "2025-01-01T01:00:00+09:30").unwrap(),
-            "2024-12-31 23:30:00"
-        );
-        assert!(time_to_native("t", "2025-03-01 20:30:00").is_err());
-    }
-
-    #[test]
-    fn keys_round_trip_between_snake_and_camel_case() {
-        let canonical = serde_json::json!({"needs_medical": true, "flags": ["MENTAL"],
-            "photo_refs": [{"attachment_id": "a", "mime_type": "image/jpeg"}]});
-        let native = camelize("", &canonical).unwrap();
-        assert_eq!(
-            native,
-            serde_json::json!({"needsMedical": true, "flags": ["MENTAL"],
-                "photoRefs": [{"attachmentId": "a", "mimeType": "image/jpeg"}]})
-        );
-        assert_eq!(snakify("x", &native).unwrap(), canonical);
-        assert!(snakify("x", &serde_json::json!({"needs_medical": true})).is_err());
-        assert!(snakify("x", &serde_json::json!({"NeedsMedical": true})).is_err());
-    }
+    PLATFORM.time_from_native(field, text)
 }

@@ -10,81 +10,41 @@
 //! 2xx with `code` 200 (or no code) and `success` not false → delivered; with a transient code
 //! (500, 503, 504) → transient; with any other code, `success: false`, or without a readable
 //! receipt → permanent. The reason always keeps the platform's own text.
+//!
+//! The `data` of the hub's answers and the reading by HTTP status are the same as the
+//! 数字城管 system's (`adapter_platform_json::receipt`); the codes and texts are the platform's.
 
 use adapter_core::{CodecError, DeliveryResponse, InboundAnswer, NativeDocument, Verdict};
-use serde_json::{Map, Value, json};
+use adapter_platform_json::receipt::{answer_document, body_text, by_status};
+use serde_json::{Value, json};
 
-use crate::codes::{self, receipt};
-use crate::encode::CONTENT_TYPE;
-use crate::native::Receipt;
-
-/// Longest body text kept in a delivery failure reason.
-const MAX_REASON_CHARS: usize = 500;
+use crate::codes::receipt;
+use crate::native::{PLATFORM, Receipt};
 
 /// The hub's answer to a document the platform pushed.
 pub fn answer(answer: &InboundAnswer<'_>) -> NativeDocument {
-    let mut data = Map::new();
-    if let Some(native) = answer.native_ref {
-        for key in ["eventId", "taskId"] {
-            if let Some(value) = native.reply_to.get(key) {
-                data.insert(key.to_owned(), Value::String(value.clone()));
-            }
-        }
-    }
+    let data = PLATFORM.answer_data(answer, &["eventId", "taskId"]);
     let (code, msg) = match answer.verdict {
-        Verdict::Accepted { message_ids } => {
-            data.insert("messageIds".to_owned(), json!(message_ids));
-            (receipt::OK, "操作成功".to_owned())
-        }
-        Verdict::Refused { reasons } => {
-            let reasons: Vec<Value> = reasons
-                .iter()
-                .map(|r| {
-                    let mut item = Map::new();
-                    if let Some(field) = codes::native_field_of(&r.pointer) {
-                        item.insert("field".to_owned(), Value::String(field));
-                    }
-                    item.insert("pointer".to_owned(), Value::String(r.pointer.clone()));
-                    item.insert("code".to_owned(), Value::String(r.code.clone()));
-                    item.insert("message".to_owned(), Value::String(r.message.clone()));
-                    Value::Object(item)
-                })
-                .collect();
-            data.insert("reasons".to_owned(), Value::Array(reasons));
-            (
-                receipt::REFUSED,
-                "事件未通过交换枢纽校验，请按原因修改后重新推送".to_owned(),
-            )
-        }
+        Verdict::Accepted { .. } => (receipt::OK, "操作成功".to_owned()),
+        Verdict::Refused { .. } => (
+            receipt::REFUSED,
+            "事件未通过交换枢纽校验，请按原因修改后重新推送".to_owned(),
+        ),
         Verdict::Malformed { error } => {
-            let (code, field, msg) = match error {
-                CodecError::Malformed { location, .. } => {
-                    (receipt::BAD_REQUEST, Some(location), "报文格式错误")
+            let (code, msg) = match error {
+                CodecError::Malformed { .. } | CodecError::Unencodable { .. } => {
+                    (receipt::BAD_REQUEST, "报文格式错误")
                 }
-                CodecError::UnsupportedKind { .. } => (receipt::UNSUPPORTED, None, "不受理的事件"),
-                CodecError::MissingField { field, .. } => {
-                    (receipt::BAD_REQUEST, Some(field), "缺少必填项")
-                }
-                CodecError::InvalidField { field, .. } => {
-                    (receipt::BAD_REQUEST, Some(field), "字段值错误")
-                }
-                CodecError::Unencodable { .. } => (receipt::BAD_REQUEST, None, "报文格式错误"),
+                CodecError::UnsupportedKind { .. } => (receipt::UNSUPPORTED, "不受理的事件"),
+                CodecError::MissingField { .. } => (receipt::BAD_REQUEST, "缺少必填项"),
+                CodecError::InvalidField { .. } => (receipt::BAD_REQUEST, "字段值错误"),
             };
-            let mut reason = Map::new();
-            if let Some(field) = field {
-                reason.insert("field".to_owned(), Value::String(field.clone()));
-            }
-            reason.insert("message".to_owned(), Value::String(error.to_string()));
-            data.insert("reasons".to_owned(), json!([reason]));
             (code, format!("{msg}: {error}"))
         }
-        Verdict::Unavailable { detail } => {
-            data.insert("detail".to_owned(), Value::String(detail.to_owned()));
-            (
-                receipt::UNAVAILABLE,
-                "交换枢纽暂不可用，请稍后重新推送同一事件".to_owned(),
-            )
-        }
+        Verdict::Unavailable { .. } => (
+            receipt::UNAVAILABLE,
+            "交换枢纽暂不可用，请稍后重新推送同一事件".to_owned(),
+        ),
     };
     let body = Receipt {
         code: Some(json!(code)),
@@ -92,12 +52,7 @@ pub fn answer(answer: &InboundAnswer<'_>) -> NativeDocument {
         msg: Some(msg),
         data: Some(Value::Object(data)),
     };
-    NativeDocument {
-        content_type: CONTENT_TYPE.to_owned(),
-        path: String::new(),
-        http_status: code,
-        body: serde_json::to_vec_pretty(&body).unwrap_or_default(),
-    }
+    answer_document(code, &body)
 }
 
 /// Reads the platform's answer to a delivery.
@@ -116,11 +71,8 @@ pub fn classify_response(status: u16, body: &[u8]) -> DeliveryResponse {
         (None, Some(msg)) => format!("HTTP {status}: {msg}"),
         (None, None) => format!("HTTP {status}: {}", body_text(body)),
     };
-    if status == 429 || status == 408 || (500..=599).contains(&status) {
-        return DeliveryResponse::Transient { reason: text };
-    }
-    if !(200..=299).contains(&status) {
-        return DeliveryResponse::Permanent { reason: text };
+    if let Some(response) = by_status(status, &text) {
+        return response;
     }
     if receipt.is_none() || (code.is_none() && success.is_none()) {
         return DeliveryResponse::Permanent {
@@ -140,18 +92,5 @@ pub fn classify_response(status: u16, body: &[u8]) -> DeliveryResponse {
         }
         _ if success == Some(false) => DeliveryResponse::Permanent { reason: text },
         _ => DeliveryResponse::Delivered,
-    }
-}
-
-fn body_text(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.chars().count() > MAX_REASON_CHARS {
-        let head: String = text.chars().take(MAX_REASON_CHARS).collect();
-        format!("{head}…")
-    } else if text.is_empty() {
-        "(empty body)".to_owned()
-    } else {
-        text.to_owned()
     }
 }

@@ -5,9 +5,12 @@
 //!
 //! Transport: HTTP/1.1 on the 政务外网, JSON in UTF-8 (`application/json; charset=UTF-8`).
 //! The hub's paths are served under the adapter's listen address; the platform's paths are
-//! relative to its `base_url` ([`crate::config::GridConfig`]).
+//! relative to its `base_url` ([`crate::config::GridConfig`]). [`Endpoint`] and
+//! [`Direction`] are the 数字城管 interface's too (`adapter_platform_json::service`).
 
 use contracts::catalogue::MessageType;
+
+pub use adapter_platform_json::service::{Direction, Endpoint};
 
 /// Hub path the platform POSTs an event record to (answered with a receipt).
 pub const EVENT_PUSH_PATH: &str = "/grid/v1/events";
@@ -17,32 +20,6 @@ pub const FEEDBACK_PATH: &str = "/api/event/task/feedback";
 pub const INTAKE_NOTICE_PATH: &str = "/api/event/rescue/intake-notice";
 /// Platform path the hub POSTs 拒收通知 to (HUB_REJECTED).
 pub const REJECTION_PATH: &str = "/api/event/rescue/reject-notice";
-
-/// Who calls whom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// The platform calls the hub.
-    ToHub,
-    /// The hub calls the platform.
-    FromHub,
-}
-
-/// One endpoint of the interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Who calls.
-    pub direction: Direction,
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path (on the hub for [`Direction::ToHub`], under `base_url` otherwise).
-    pub path: &'static str,
-    /// The native document sent (FORMAT.md names).
-    pub document: &'static str,
-    /// The canonical message types it carries.
-    pub message_types: &'static [MessageType],
-    /// What the callee answers.
-    pub answer: &'static str,
-}
 
 /// Every endpoint of the grid interface.
 pub const ENDPOINTS: &[Endpoint] = &[

@@ -6,6 +6,7 @@
 
 use adapter_core::{Codec, CodecError, DecodeContext};
 use adapter_grid::{GridCodec, GridConfig};
+use adapter_platform_json::testing::{self, fixture};
 use contracts::model::Envelope;
 use serde_json::{Value, json};
 
@@ -14,26 +15,11 @@ fn ctx() -> DecodeContext {
 }
 
 fn golden(path: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../../tests/golden/grid/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn fixture(path: &str) -> Envelope<Value> {
-    let path = format!(
-        "{}/../../contracts/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    testing::golden("grid", path)
 }
 
 fn unencodable(message: &Envelope<Value>) -> String {
-    match GridCodec::default().encode(message) {
-        Err(CodecError::Unencodable { detail, .. }) => detail,
-        other => panic!("expected Unencodable, got {other:?}"),
-    }
+    testing::unencodable(&GridCodec::default(), message)
 }
 
 #[test]

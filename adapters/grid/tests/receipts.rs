@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use adapter_core::{Codec, CodecError, DeliveryResponse, InboundAnswer, NativeRef, Verdict};
+use adapter_core::{Codec, CodecError, DeliveryResponse, NativeRef, Verdict};
 use adapter_grid::GridCodec;
+use adapter_platform_json::testing;
 use contracts::model::hub_rejected::RejectionReason;
 use serde_json::{Value, json};
 
@@ -22,18 +23,9 @@ fn native_ref() -> NativeRef {
 }
 
 fn answer(native_ref: Option<&NativeRef>, verdict: Verdict<'_>) -> (u16, Value) {
-    let doc = GridCodec::default().answer(&InboundAnswer {
-        native_ref,
-        verdict,
-    });
-    assert_eq!(doc.content_type, "application/json; charset=UTF-8");
-    let body: Value = serde_json::from_slice(&doc.body).unwrap();
-    assert_eq!(
-        body["code"],
-        json!(doc.http_status),
-        "HTTP status equals code"
-    );
-    (doc.http_status, body)
+    let (status, body) = testing::answer(&GridCodec::default(), native_ref, verdict);
+    assert_eq!(body["code"], json!(status), "HTTP status equals code");
+    (status, body)
 }
 
 #[test]

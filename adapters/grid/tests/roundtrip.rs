@@ -2,331 +2,60 @@
 //! REFERRAL (generated field by field, with the envelope a grid event gets), REFERRAL_OUTCOME,
 //! STATION_INTAKE (the fixtures in full and as projected for the platform by the hub's policy)
 //! and HUB_REJECTED (the contract fixtures with fields varied and dropped). Times are Beijing
-//! time, whole seconds or with a fraction.
+//! time, whole seconds or with a fraction. The strategies are the 数字城管 adapter's too
+//! (`adapter_platform_json::testing`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use adapter_core::ids::message_id;
 use adapter_core::{Codec, DecodeContext};
-use adapter_grid::{GridCodec, decode};
+use adapter_grid::GridCodec;
+use adapter_platform_json::testing::{
+    self, ReferralShape, ReporterShape, STATION, beijing_time, fixture, set, uuid,
+};
 use contracts::annotations::FieldPolicy;
 use contracts::catalogue::MessageType;
-use contracts::model::envelope::Purpose;
-use contracts::model::referral::{
-    ReferralGeo, ReferralGrid, ReferralLocation, ReferralSubjectV2, ReferralV2, Reporter,
-    ReporterKind, RequestedAction, SourceEventClass, SourceSystem, Urgency, Willingness,
-};
-use contracts::model::{
-    Actor, Attachment, AttachmentKind, Build, Crs, Envelope, HealthCategory, HealthState,
-    MentalState, PhysicalDescription, PlaceType, Sensitivity, SuspectedFlag,
-};
+use contracts::model::referral::{ReferralV2, ReporterKind, SourceSystem};
+use contracts::model::{Actor, Envelope, Sensitivity};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 use serde_json::Value;
-
-const STATION: &str = "12320585466880789G";
 
 fn ctx() -> DecodeContext {
     DecodeContext::fixed_for_tests("12320585MB1A23456U", "太仓市网格化联动指挥平台")
 }
 
-/// `YYYY-MM-DDThh:mm:ss[.f]+08:00`.
-fn beijing_time() -> impl Strategy<Value = String> {
-    (
-        2020u32..2031,
-        1u32..13,
-        1u32..29,
-        0u32..24,
-        0u32..60,
-        0u32..60,
-        prop::option::of("[0-9]{1,3}"),
-    )
-        .prop_map(|(y, mo, d, h, mi, s, frac)| {
-            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
-            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}+08:00")
-        })
-}
-
-fn chinese_text(max: usize) -> impl Strategy<Value = String> {
-    proptest::string::string_regex(&format!("[一-龥，。0-9A-Za-z]{{1,{max}}}")).unwrap()
-}
-
-fn uuid() -> impl Strategy<Value = String> {
-    any::<u128>().prop_map(|n| {
-        let h = format!("{n:032x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+/// The events the grid platform pushes: type 0306 with an optional sub-type, grids, its
+/// report sources.
+fn referral() -> impl Strategy<Value = ReferralV2> {
+    testing::referral(ReferralShape {
+        source_system: SourceSystem::Grid,
+        referral_id: "WG-2025[0-9]{4}-[0-9]{6}",
+        source_case_no: "SJ320585[0-9]{13}",
+        major: "0306",
+        minor: "0[1-9]",
+        minor_optional: true,
+        class_names: vec!["流浪乞讨人员发现", "流浪乞讨"],
+        with_grid: true,
+        reporter: ReporterShape {
+            kinds: vec![
+                ReporterKind::GridWorker,
+                ReporterKind::Citizen,
+                ReporterKind::HotlineOperator,
+            ],
+            staff_no: "WGY-[0-9]{4}",
+            org_code: "12320585MB1A23456U",
+            org_name: "太仓市社会治理网格化联动指挥中心",
+        },
     })
-}
-
-fn health() -> impl Strategy<Value = HealthState> {
-    let categories = vec![
-        HealthCategory::Healthy,
-        HealthCategory::Critical,
-        HealthCategory::Mental,
-        HealthCategory::Intellectual,
-        HealthCategory::PhysicalDisability,
-        HealthCategory::InfectiousSuspected,
-        HealthCategory::Injured,
-        HealthCategory::Intoxicated,
-        HealthCategory::DrugSuspected,
-    ];
-    (
-        select(categories.clone()),
-        prop::option::of(subsequence(categories, 1..3)),
-        any::<bool>(),
-        prop::option::of(chinese_text(30)),
-    )
-        .prop_map(|(overall, flags, needs_medical, notes)| HealthState {
-            overall,
-            flags,
-            needs_medical,
-            notes,
-        })
-}
-
-fn physical_description() -> impl Strategy<Value = PhysicalDescription> {
-    (
-        prop::option::of(100u16..200),
-        prop::option::of(select(vec![
-            Build::Thin,
-            Build::Medium,
-            Build::Stout,
-            Build::Unknown,
-        ])),
-        prop::option::of(chinese_text(10)),
-        prop::option::of(chinese_text(20)),
-        prop::option::of(select(vec![MentalState::Normal, MentalState::Abnormal])),
-    )
-        .prop_map(
-            |(height_cm, build, hair, clothing, mental_state)| PhysicalDescription {
-                height_cm,
-                build,
-                hair,
-                clothing_when_found: clothing,
-                mental_state,
-                ..PhysicalDescription::default()
-            },
-        )
-}
-
-fn subject() -> impl Strategy<Value = ReferralSubjectV2> {
-    (
-        select(vec!["0", "1", "2", "9"]),
-        prop::option::of(0u8..=120),
-        any::<bool>(),
-        prop::option::of(physical_description()),
-        health(),
-        select(Willingness::ALL.to_vec()),
-    )
-        .prop_map(
-            |(sex, age, minor, description, health, willingness)| ReferralSubjectV2 {
-                sex_code: sex.to_owned(),
-                estimated_age: age,
-                is_minor_suspected: minor || age.is_some_and(|a| a < 18),
-                physical_description: description,
-                health,
-                willingness,
-            },
-        )
-}
-
-fn photo() -> impl Strategy<Value = Attachment> {
-    ("[a-z0-9-]{4,20}", "[0-9a-f]{64}").prop_map(|(id, hash)| Attachment {
-        attachment_id: format!("att-{id}"),
-        kind: AttachmentKind::Photo,
-        mime_type: "image/jpeg".to_owned(),
-        hash: format!("sha256:{hash}"),
-        uri: format!("hub://attachments/{id}.jpg"),
-        sensitivity: Some(Sensitivity::Sensitive),
-    })
-}
-
-fn location() -> impl Strategy<Value = ReferralLocation> {
-    (
-        chinese_text(40),
-        prop::option::of("320585[0-9]{6}"),
-        prop::option::of((
-            120.0f64..122.0,
-            30.0f64..32.0,
-            select(vec![Crs::Cgcs2000, Crs::Wgs84, Crs::Gcj02]),
-        )),
-        prop::option::of((
-            "320585[0-9]{6}-[0-9]{2}",
-            prop::option::of(chinese_text(12)),
-        )),
-        prop::option::of(select(vec![
-            PlaceType::RailwayOrBusStation,
-            PlaceType::UnderBridge,
-            PlaceType::CommercialStreet,
-            PlaceType::Park,
-            PlaceType::Underpass,
-            PlaceType::Other,
-        ])),
-    )
-        .prop_map(
-            |(address, community, geo, grid, place_type)| ReferralLocation {
-                address_text: address,
-                region_code: "320585".to_owned(),
-                community_code: if grid.is_some() {
-                    None
-                } else {
-                    community.clone()
-                },
-                grid: grid.map(|(grid_code, grid_name)| ReferralGrid {
-                    grid_code,
-                    grid_name,
-                    community_code: community,
-                }),
-                geo: geo.map(|(longitude, latitude, crs)| ReferralGeo {
-                    longitude,
-                    latitude,
-                    crs,
-                }),
-                place_type,
-            },
-        )
-}
-
-fn reporter() -> impl Strategy<Value = Reporter> {
-    (
-        select(vec![
-            ReporterKind::GridWorker,
-            ReporterKind::Citizen,
-            ReporterKind::HotlineOperator,
-        ]),
-        prop::option::of(chinese_text(4)),
-        prop::option::of("1[3-9][0-9]{9}"),
-        prop::option::of("WGY-[0-9]{4}"),
-        prop::option::of(Just("12320585MB1A23456U".to_owned())),
-        prop::option::of(Just("太仓市社会治理网格化联动指挥中心".to_owned())),
-    )
-        .prop_map(
-            |(kind, name, phone, staff_no, org_code, org_name)| Reporter {
-                kind,
-                name,
-                phone,
-                staff_no,
-                org_code,
-                org_name,
-            },
-        )
-}
-
-prop_compose! {
-    fn referral()(
-        dispatch in "WG-2025[0-9]{4}-[0-9]{6}",
-        case_no in "SJ320585[0-9]{13}",
-        class_name in select(vec!["流浪乞讨人员发现", "流浪乞讨"]),
-        minor in prop::option::of("0[1-9]"),
-        discovered_at in beijing_time(),
-        location in location(),
-        reporter in reporter(),
-        subjects in prop::collection::vec(subject(), 1..4),
-        flags in prop::option::of(subsequence(vec![
-            SuspectedFlag::Lost,
-            SuspectedFlag::Abandoned,
-            SuspectedFlag::Trafficked,
-            SuspectedFlag::UnaccompaniedMinor,
-        ], 1..3)),
-        urgency in select(vec![Urgency::Immediate, Urgency::Normal]),
-        action in select(vec![
-            RequestedAction::StreetOutreach,
-            RequestedAction::EscortToStation,
-            RequestedAction::SendToHospital,
-            RequestedAction::InformOnly,
-        ]),
-        deadline_at in prop::option::of(beijing_time()),
-        photos in prop::option::of(prop::collection::vec(photo(), 1..3)),
-        remarks in prop::option::of(chinese_text(60)),
-    ) -> ReferralV2 {
-        ReferralV2 {
-            referral_id: dispatch,
-            source_system: SourceSystem::Grid,
-            source_case_no: case_no,
-            source_event_class: Some(SourceEventClass {
-                major: "0306".to_owned(),
-                minor,
-                name: class_name.to_owned(),
-            }),
-            discovered_at,
-            location,
-            reporter,
-            subjects,
-            suspected_flags: flags,
-            urgency,
-            requested_action: action,
-            deadline_at,
-            photos,
-            remarks,
-        }
-    }
 }
 
 /// The envelope a grid event gets (FORMAT.md § "Envelope of a referral").
 fn referral_envelope(r: &ReferralV2, sent_at: String, unit: Option<&str>) -> Envelope<Value> {
-    let ctx = ctx();
-    Envelope {
-        message_id: message_id(
-            Actor::Grid,
-            &format!("{}/{}", r.source_case_no, r.referral_id),
-            MessageType::Referral,
-            0,
-        ),
-        message_type: MessageType::Referral,
-        schema_version: "2.0.0".to_owned(),
-        case_id: None,
-        correlation_id: None,
-        sender_org_code: ctx.sender_org_code,
-        sender_org_type: Actor::Grid,
-        sender_system: ctx.sender_system,
-        receiver_org_codes: unit.map_or(ctx.receiver_org_codes, |u| vec![u.to_owned()]),
-        sent_at,
-        region_code: ctx.region_code,
-        legal_basis: decode::legal_basis_of(r),
-        purpose_code: Purpose::RescueReferral,
-        sensitivity: decode::sensitivity_of(r),
-        retention_until: None,
-        signature: None,
-        attachments: None,
-        payload: serde_json::to_value(r).unwrap(),
-    }
-}
-
-fn fixture(path: &str) -> Envelope<Value> {
-    let path = format!(
-        "{}/../../contracts/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+    testing::referral_envelope(Actor::Grid, &ctx(), r, sent_at, unit)
 }
 
 fn round_trip(message: &Envelope<Value>) -> Envelope<Value> {
-    let codec = GridCodec::default();
-    let native = codec.encode(message).unwrap();
-    let decoded = codec
-        .decode(&native.body, &ctx())
-        .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&native.body)));
-    assert_eq!(decoded.messages.len(), 1);
-    decoded.messages.into_iter().next().unwrap()
-}
-
-fn set(payload: &mut Value, key: &str, value: Option<Value>) {
-    let map = payload.as_object_mut().unwrap();
-    match value {
-        Some(v) => {
-            map.insert(key.to_owned(), v);
-        }
-        None => {
-            map.remove(key);
-        }
-    }
+    testing::round_trip(&GridCodec::default(), &ctx(), message)
 }
 
 proptest! {
@@ -343,84 +72,25 @@ proptest! {
     }
 
     #[test]
-    fn referral_outcome_round_trips(
-        which in select(vec![
-            "REFERRAL_OUTCOME/v1/valid/admitted_after_grid_referral.json",
-            "REFERRAL_OUTCOME/v1/valid/refused_supplies_given_citymgmt.json",
-            "REFERRAL_OUTCOME/v1/valid/not_found_on_site.json",
-        ]),
-        id in uuid(),
-        sent_at in beijing_time(),
-        outcome in select(vec!["ADMITTED", "SENT_TO_HOSPITAL", "REFUSED_SUPPLIES_GIVEN",
-                               "NOT_FOUND", "NOT_ELIGIBLE", "TRANSFERRED_POLICE"]),
-        signed_at in beijing_time(),
-        arrived_at in prop::option::of(beijing_time()),
-        closed_at in beijing_time(),
-        case_id in prop::option::of("TCJZ-2025-[0-9]{4}"),
-        note in prop::option::of(chinese_text(80)),
-        drop_handler_fields in subsequence(vec!["badge_or_staff_no", "org_code", "phone", "role"], 0..4),
-        drop_handler in any::<bool>(),
-    ) {
-        let mut m = fixture(which);
-        m.message_id = id;
-        m.sent_at = sent_at;
-        m.case_id = case_id.clone();
-        let p = &mut m.payload;
-        set(p, "outcome", Some(Value::String(outcome.to_owned())));
-        set(p, "signed_at", Some(Value::String(signed_at)));
-        set(p, "arrived_at", arrived_at.map(Value::String));
-        set(p, "closed_at", Some(Value::String(closed_at)));
-        set(p, "case_id", case_id.map(Value::String));
-        set(p, "note", note.map(Value::String));
-        if drop_handler {
-            set(p, "handler", None);
-        } else {
-            let handler = p.get_mut("handler").unwrap();
-            for key in drop_handler_fields {
-                set(handler, key, None);
-            }
-        }
+    fn referral_outcome_round_trips(m in testing::referral_outcome(vec![
+        "REFERRAL_OUTCOME/v1/valid/admitted_after_grid_referral.json",
+        "REFERRAL_OUTCOME/v1/valid/refused_supplies_given_citymgmt.json",
+        "REFERRAL_OUTCOME/v1/valid/not_found_on_site.json",
+    ])) {
         prop_assert_eq!(round_trip(&m), m);
     }
 
     #[test]
-    fn hub_rejected_round_trips(
-        which in select(vec![
+    fn hub_rejected_round_trips(m in testing::hub_rejected(
+        vec![
             "HUB_REJECTED/v1/valid/contract_three_reasons.json",
             "HUB_REJECTED/v1/valid/envelope_missing_message_type.json",
             "HUB_REJECTED/v1/valid/parse_failure_without_correlation.json",
             "HUB_REJECTED/v1/valid/unauthorized.json",
-        ]),
-        id in uuid(),
-        received_at in beijing_time(),
-        stage in select(vec!["PARSE", "ENVELOPE", "CONTRACT", "SENDER_MISMATCH",
-                             "UNAUTHORIZED", "UNROUTABLE", "DUPLICATE_CONFLICT"]),
-        reasons in prop::collection::vec((
-            select(vec!["", "/payload/subjects/0/health/overall", "/payload/location/region_code",
-                        "/payload/location/grid/grid_code", "/sensitivity", "/payload/photos/1/uri"]),
-            select(vec!["format", "required", "enum", "minor-sensitivity"]),
-            chinese_text(100),
-        ), 1..4),
-        retry in any::<bool>(),
-        drop_rejected in any::<bool>(),
-    ) {
-        let mut m = fixture(which);
-        m.message_id = id;
-        let p = &mut m.payload;
-        set(p, "received_at", Some(Value::String(received_at)));
-        set(p, "stage", Some(Value::String(stage.to_owned())));
-        set(p, "retry_allowed", Some(Value::Bool(retry)));
-        let reasons = reasons
-            .into_iter()
-            .map(|(pointer, code, message)| serde_json::json!({
-                "pointer": pointer, "code": code, "message": message
-            }))
-            .collect();
-        set(p, "reasons", Some(Value::Array(reasons)));
-        if drop_rejected {
-            set(p, "rejected_message_id", None);
-            set(p, "rejected_message_type", None);
-        }
+        ],
+        vec!["", "/payload/subjects/0/health/overall", "/payload/location/region_code",
+             "/payload/location/grid/grid_code", "/sensitivity", "/payload/photos/1/uri"],
+    )) {
         prop_assert_eq!(round_trip(&m), m);
     }
 
@@ -439,18 +109,8 @@ proptest! {
         replace in select(b"0123456789 -:.,{}[]\"/aZ\x00\xff".to_vec()),
     ) {
         let message = referral_envelope(&r, "2025-03-02T14:20:02+08:00".to_owned(), None);
-        let mut native = GridCodec::default().encode(&message).unwrap().body;
-        if !native.is_empty() {
-            let at = cut % native.len();
-            native[at] = replace;
-        }
-        // Whatever decodes encodes again, and decodes to the same messages.
-        if let Ok(decoded) = GridCodec::default().decode(&native, &ctx()) {
-            for message in &decoded.messages {
-                let again = round_trip(message);
-                prop_assert_eq!(&again, message);
-            }
-        }
+        let native = GridCodec::default().encode(&message).unwrap().body;
+        testing::mutated_document_is_stable(&GridCodec::default(), &ctx(), native, cut, replace)?;
     }
 
     /// Reading any answer never panics.
