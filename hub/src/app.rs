@@ -5,6 +5,8 @@
 //!   ([`OutboxTransport`]: confirmed publishes on RabbitMQ, one transaction on the embedded
 //!   transport);
 //! * the dead-letter indexer ([`crate::dead_letters`]);
+//! * the deadline engine ([`crate::deadlines::engine`]), on the clock given to
+//!   [`start_with_clock`] (the system clock for [`start`]);
 //! * the HTTP API ([`crate::http`]).
 //!
 //! # Shutdown
@@ -16,7 +18,8 @@
 //!    flight (each answered after its publish, as always).
 //! 2. **In-flight work:** each ingress worker finishes the message it is processing
 //!    (committed and settled) and takes no new delivery; what it had prefetched goes back to
-//!    its queue.
+//!    its queue. The deadline engine finishes the step it is firing (one transaction) and
+//!    stops; a deadline that falls due while the hub is down fires after the next start.
 //! 3. **Outbox:** the relay makes a last pass (bounded), so what the workers committed is
 //!    in the queues (embedded transport: moved in one transaction per batch); the
 //!    dead-letter indexer stops.
@@ -38,11 +41,12 @@ use tracing::{info, warn};
 
 use crate::config::HubConfig;
 use crate::dead_letters;
+use crate::deadlines::{self, Clock, Deadlines, Engine, SystemClock};
 use crate::http::{self, HttpState};
 use crate::ingress;
 use crate::pipeline::{HubIdentity, Pipeline};
 use crate::relay::OutboxTransport;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Longest wait for the HTTP API to finish its requests in flight.
 const HTTP_STOP_LIMIT: Duration = Duration::from_secs(15);
@@ -63,6 +67,9 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The deadline engine's tables could not be prepared in the store.
+    #[error("cannot prepare the deadline timers in the store: {0}")]
+    Store(#[from] StoreError),
 }
 
 /// Tasks stopped together by one signal.
@@ -129,19 +136,34 @@ impl Running {
 }
 
 /// Starts every task of the hub over `transport` and `store` (for the embedded transport,
-/// `transport` must have been opened on `store`).
+/// `transport` must have been opened on `store`), with the deadline engine on the system
+/// clock.
 pub async fn start<T: OutboxTransport>(
     config: Arc<HubConfig>,
     registry: Arc<Registry>,
     store: Store,
     transport: Arc<T>,
 ) -> Result<Running, StartError> {
+    start_with_clock(config, registry, store, transport, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with the deadline engine (accept times, due times, the board) on `clock`: a
+/// [`deadlines::ManualClock`] lets a test drive days of deadlines without waiting.
+pub async fn start_with_clock<T: OutboxTransport>(
+    config: Arc<HubConfig>,
+    registry: Arc<Registry>,
+    store: Store,
+    transport: Arc<T>,
+    clock: Arc<dyn Clock>,
+) -> Result<Running, StartError> {
+    deadlines::timers::prepare(&store).await?;
     let pipeline = Pipeline::new(
         Arc::clone(&registry),
         Arc::clone(&config),
         store.clone(),
         HubIdentity::default(),
-    );
+    )
+    .with_deadlines(Deadlines::new(Arc::clone(&config), clock));
     let relay = T::outbox_relay(store.clone(), Arc::clone(&transport));
     let wakeup = relay.notifier();
 
@@ -167,7 +189,9 @@ pub async fn start<T: OutboxTransport>(
         background.stop.subscribe(),
     ));
 
-    let mut workers = Stage::new("ingress workers", WORKERS_STOP_LIMIT);
+    let mut workers = Stage::new("ingress workers and deadline engine", WORKERS_STOP_LIMIT);
+    let engine = Engine::new(store.clone(), pipeline.clone(), Arc::clone(&wakeup));
+    workers.tasks.spawn(engine.run(workers.stop.subscribe()));
     for department in Actor::DEPARTMENTS {
         workers.tasks.spawn(ingress::run_worker(
             Arc::clone(&transport),
@@ -185,6 +209,7 @@ pub async fn start<T: OutboxTransport>(
         config: Arc::clone(&config),
         transport,
         store,
+        deadlines: pipeline.deadlines().clone(),
     });
     let router = http::router(state);
     let mut http_shutdown = http_stage.stop.subscribe();

@@ -10,6 +10,11 @@
 //!   send); `503` when the broker is unreachable or the publish is not confirmed within
 //!   `request_timeout_ms` (the outcome is unknown: the department sends again, and the
 //!   pipeline deduplicates by `message_id`).
+//! * `GET /v1/deadlines` — the deadline board ([`crate::deadlines::board`]) as JSON: open,
+//!   due-soon and breached deadlines and the on-time compliance per rule, at the deadline
+//!   clock's "now". An operator token (`http.ops_token_sha256`) reads the whole board; a
+//!   department's token reads the part it is party to; anything else is `401`. `503` when
+//!   the store cannot be read.
 //! * `GET /healthz` — the process is up. `GET /readyz` — broker and store reachable.
 //!
 //! Invariant: a 202 means the message is durably in `ingress.<DEPT>`; the pipeline then
@@ -31,6 +36,7 @@ use contracts::model::Actor;
 use serde_json::{Value, json};
 
 use crate::config::HubConfig;
+use crate::deadlines::{Deadlines, board};
 use crate::pipeline::RejectionStage;
 use crate::store::Store;
 use crate::transport::{Address, HeaderValue, Headers, Outgoing, Transport, header};
@@ -44,8 +50,10 @@ pub struct HttpState<T> {
     pub config: Arc<HubConfig>,
     /// The transport to publish to ingress.
     pub transport: Arc<T>,
-    /// The store (readiness).
+    /// The store (readiness, deadline board).
     pub store: Store,
+    /// The deadline rules and their clock (deadline board).
+    pub deadlines: Deadlines,
 }
 
 /// The router of the hub's HTTP API.
@@ -53,6 +61,7 @@ pub fn router<T: Transport>(state: Arc<HttpState<T>>) -> Router {
     let limit = usize::try_from(state.config.http.max_body_bytes).unwrap_or(usize::MAX);
     Router::new()
         .route("/v1/messages", post(submit::<T>))
+        .route("/v1/deadlines", get(deadline_board::<T>))
         .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
         .route("/readyz", get(ready::<T>))
         .layer(DefaultBodyLimit::max(limit))
@@ -79,6 +88,24 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
+/// `401` with `WWW-Authenticate: Bearer`, saying which token to send.
+fn unauthorized(which: &str) -> Response {
+    let mut response = problem(
+        StatusCode::UNAUTHORIZED,
+        "unknown or missing bearer token",
+        one(
+            "",
+            "authentication",
+            format!("send `Authorization: Bearer <{which}>`."),
+        ),
+    );
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HttpHeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
 async fn submit<T: Transport>(
     State(state): State<Arc<HttpState<T>>>,
     headers: HeaderMap,
@@ -86,20 +113,7 @@ async fn submit<T: Transport>(
 ) -> Response {
     let Some(department) = bearer(&headers).and_then(|t| state.config.department_of_token(t))
     else {
-        let mut response = problem(
-            StatusCode::UNAUTHORIZED,
-            "unknown or missing bearer token",
-            one(
-                "",
-                "authentication",
-                "send `Authorization: Bearer <your department's token>`.".to_owned(),
-            ),
-        );
-        response.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            HttpHeaderValue::from_static("Bearer"),
-        );
-        return response;
+        return unauthorized("your department's token");
     };
     let body = match body {
         Ok(body) => body,
@@ -242,6 +256,43 @@ async fn keep_refused(
     };
     if let Err(error) = store.record_dead_letter(record).await {
         tracing::warn!(%error, "Could not keep a refused HTTP submission in the dead-letter index.");
+    }
+}
+
+/// `GET /v1/deadlines`: the whole board for an operator token, a department's part for its
+/// token.
+async fn deadline_board<T: Transport>(
+    State(state): State<Arc<HttpState<T>>>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers).unwrap_or_default();
+    let department = if state.config.is_ops_token(token) {
+        None
+    } else {
+        match state.config.department_of_token(token) {
+            Some(department) => Some(department),
+            None => return unauthorized("an operator's or your department's token"),
+        }
+    };
+    let read = board::read(
+        &state.store,
+        state.deadlines.config(),
+        state.deadlines.now(),
+    )
+    .await;
+    match read {
+        Ok(board) => {
+            let board = match department {
+                Some(department) => board.visible_to(department, &state.config),
+                None => board,
+            };
+            (StatusCode::OK, axum::Json(board)).into_response()
+        }
+        Err(error) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the deadline board cannot be read now; try again",
+            one("", "store", error.to_string()),
+        ),
     }
 }
 

@@ -14,7 +14,11 @@
 //! * [`pipeline`] — per ingress message: authenticate, validate, authorize, deduplicate,
 //!   route, project, cast, commit; [`ingress`] runs it per department queue;
 //! * [`dead_letters`] — the dead-letter index and replay;
-//! * [`http`] — HTTP ingress (`POST /v1/messages`), `/healthz`, `/readyz`;
+//! * [`deadlines`] — the deadline engine: rules from the configuration, durable timers armed
+//!   and met in the commits of the messages that cause them, escalations fired through the
+//!   outbox, the deadline board;
+//! * [`http`] — HTTP ingress (`POST /v1/messages`), the deadline board (`GET /v1/deadlines`),
+//!   `/healthz`, `/readyz`;
 //! * [`app`] — wiring and graceful shutdown (intake, then in-flight work, then the outbox);
 //! * [`demo`] — `hub demo`: one realistic case played through a complete in-process hub.
 //!
@@ -34,6 +38,7 @@
 pub mod app;
 pub mod config;
 pub mod dead_letters;
+pub mod deadlines;
 pub mod demo;
 pub mod http;
 pub mod ingress;

@@ -340,6 +340,16 @@ impl View<'_> {
             out,
             "hub:   POST {url}/v1/messages  submit a message ({token})"
         )?;
+        let board_token = match self.source {
+            ConfigSource::BuiltIn => {
+                "operator or department token; development operator token: dev-token-ops"
+            }
+            ConfigSource::File(_) => "operator or department token",
+        };
+        writeln!(
+            out,
+            "hub:   GET  {url}/v1/deadlines the deadline board (Bearer <{board_token}>)"
+        )?;
         writeln!(out, "hub:   GET  {url}/healthz      the process is up")?;
         writeln!(
             out,

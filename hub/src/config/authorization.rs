@@ -31,6 +31,15 @@ impl Authorization {
         listed(&self.receive, department, message_type)
     }
 
+    /// The departments that may send `message_type`, in code order.
+    pub fn senders_of(&self, message_type: &str) -> Vec<Actor> {
+        self.send
+            .iter()
+            .filter(|(_, types)| types.iter().any(|t| t == message_type))
+            .map(|(actor, _)| *actor)
+            .collect()
+    }
+
     /// The departments that may receive `message_type`, in code order.
     pub fn receivers_of(&self, message_type: &str) -> Vec<Actor> {
         self.receive

@@ -104,6 +104,19 @@ pub(super) fn department_of_token(
     found
 }
 
+/// Whether the token's hash is one of `hashes` (every hash compared, in constant time).
+pub(super) fn is_one_of(hashes: &[String], token: &str) -> bool {
+    if token.is_empty() {
+        return false;
+    }
+    let presented = token_sha256(token);
+    let mut found = false;
+    for hash in hashes {
+        found |= constant_time_eq(presented.as_bytes(), hash.as_bytes());
+    }
+    found
+}
+
 /// Whether a configured hash has the required form.
 pub(super) fn is_token_hash(hash: &str) -> bool {
     hash.len() == 64

@@ -15,12 +15,14 @@
 //! message types (under `departments.<CODE>.reads`) keep upper case — the `config` crate's own
 //! environment source lower-cases everything, which cannot address `[departments.GRID]`, so
 //! this module maps the variables itself. List values (`org_codes`, `http_token_sha256`,
-//! `allowed_pii`, `retry_delays_ms`, the authorization lists) are comma-separated.
+//! `allowed_pii`, `retry_delays_ms`, `ops_token_sha256`, the calendar's `holidays` and
+//! `extra_working_days`, the authorization lists) are comma-separated.
 //!
 //! Invariants: the process environment is never read here (the caller passes it in, the
 //! binary passes `std::env::vars()`); a `HUB_` variable without `__` (such as `HUB_LOG`) is
 //! not configuration and is ignored; a variable that would set something the file cannot
-//! (routes from the environment, empty segments) is an error naming it, never ignored.
+//! (routes or deadline rules from the environment, empty segments) is an error naming it,
+//! never ignored.
 
 use std::path::Path;
 
@@ -39,6 +41,9 @@ const LIST_FIELDS: &[&str] = &[
     "http_token_sha256",
     "allowed_pii",
     "retry_delays_ms",
+    "ops_token_sha256",
+    "holidays",
+    "extra_working_days",
 ];
 
 /// The configuration used when no file is given: `hub/hub.example.toml` as compiled in.
@@ -184,6 +189,11 @@ fn map_variable(variable: &str, value: String) -> Result<Option<Setting>, Config
             "routes cannot be set from the environment; write them in the file",
         ));
     }
+    if segments.starts_with(&["deadlines".to_owned(), "rules".to_owned()]) {
+        return Err(refuse(
+            "deadline rules cannot be set from the environment; write them in the file",
+        ));
+    }
     let last = segments.last().map(String::as_str).unwrap_or_default();
     let is_list = LIST_FIELDS.contains(&last)
         || (segments.len() == 3 && segments.first().is_some_and(|s| s == "authorization"));
@@ -278,6 +288,7 @@ mod tests {
             "HUB_HTTP____LISTEN",
             "HUB_HTTP__",
             "HUB_ROUTES__0__MESSAGE_TYPE",
+            "HUB_DEADLINES__RULES__0__NAME",
             "HUB_HTTP__LIS-TEN",
         ] {
             let err = map_variable(bad, "x".into()).unwrap_err().to_string();

@@ -5,7 +5,9 @@
 //! refused), the per-department settings ([`DepartmentConfig`]: broker user, hashed HTTP
 //! tokens, organisation codes, contract versions read, field policy), the deny-by-default
 //! authorization matrix ([`Authorization`]), the route table ([`RouteTable`], [`Predicate`],
-//! [`Recipient`]), loading ([`HubConfig::load`]) and validation ([`HubConfig::validate`]).
+//! [`Recipient`]), the deadline rules (`[deadlines]`, typed in
+//! [`crate::deadlines::rules`]), loading ([`HubConfig::load`]) and validation
+//! ([`HubConfig::validate`]).
 //! `hub/hub.example.toml` is the commented reference, the default test configuration and,
 //! built into the binary, the configuration used when no file is given (so `cargo run` with
 //! nothing else starts a working hub on the embedded transport).
@@ -44,6 +46,7 @@ pub use routes::{
     JsonPointerPattern, ORIGINAL_SENDER, PointerError, Predicate, Recipient, Route, RouteTable,
 };
 
+use crate::deadlines::DeadlinesConfig;
 use crate::recoverability::RetryPolicy;
 use crate::transport::amqp::AmqpConfig;
 use crate::transport::embedded::EmbeddedConfig;
@@ -75,6 +78,9 @@ pub struct HubConfig {
     /// The route table, evaluated in order.
     #[serde(default)]
     pub routes: RouteTable,
+    /// The deadline engine: working-day calendar and rules (`[[deadlines.rules]]`).
+    #[serde(default)]
+    pub deadlines: DeadlinesConfig,
 }
 
 /// Transport selection: `[transport.amqp]` present → RabbitMQ; otherwise the embedded
@@ -164,6 +170,11 @@ pub struct HttpConfig {
     /// the ingress queue. Default 10000.
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// SHA-256 hashes (64 lowercase hex digits) of the operators' bearer tokens, which read
+    /// the whole deadline board (`GET /v1/deadlines`); a department's own token reads only
+    /// its part. Never the tokens themselves. Default none.
+    #[serde(default)]
+    pub ops_token_sha256: Vec<String>,
 }
 
 /// The default [`HttpConfig::listen`].
@@ -187,6 +198,7 @@ impl Default for HttpConfig {
             listen: default_listen(),
             max_body_bytes: default_max_body_bytes(),
             request_timeout_ms: default_request_timeout_ms(),
+            ops_token_sha256: Vec::new(),
         }
     }
 }
@@ -298,6 +310,12 @@ impl HubConfig {
     /// compared with every configured hash in constant time (no early exit).
     pub fn department_of_token(&self, token: &str) -> Option<Actor> {
         departments::department_of_token(&self.departments, token)
+    }
+
+    /// Whether `token` is an operator token (`http.ops_token_sha256`), compared in constant
+    /// time like the departments' tokens.
+    pub fn is_ops_token(&self, token: &str) -> bool {
+        departments::is_one_of(&self.http.ops_token_sha256, token)
     }
 
     /// Whether `department` may send with `sender_org_code = org_code`.

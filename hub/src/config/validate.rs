@@ -3,7 +3,8 @@
 //!
 //! Invariants: pure — no file, network, clock or environment access, so `hub check-config`
 //! and start-up give the same answer anywhere; never stops at the first problem; the order of
-//! problems follows the file (sections, then departments by code, then routes by index).
+//! problems follows the file (sections, then departments by code, then routes by index, then
+//! the deadline calendar and rules by index).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -15,6 +16,10 @@ use contracts::model::Actor;
 use super::departments::is_token_hash;
 use super::routes::{JsonPointerPattern, Predicate, Recipient, Segment};
 use super::{ConfigProblem, HubConfig};
+use crate::deadlines::escalation::{Placeholder, placeholders};
+use crate::deadlines::rules::{
+    ClockStart, DeadlineRule, Escalation, Matcher, calendar_problems, is_rule_name,
+};
 
 /// The wire name of the hub's refusal notice, which only the hub sends.
 const HUB_REJECTED: &str = MessageType::HubRejected.as_str();
@@ -31,6 +36,7 @@ impl HubConfig {
         v.departments();
         v.authorization();
         v.routes();
+        v.deadlines();
         if v.problems.is_empty() {
             Ok(())
         } else {
@@ -48,6 +54,10 @@ struct Validator<'a> {
     pii_kinds: BTreeSet<String>,
     /// The top-level fields of the envelope, if the envelope schema is known.
     envelope_fields: Option<BTreeSet<String>>,
+    /// The envelope's `purpose_code` values (empty if unknown).
+    purpose_codes: BTreeSet<String>,
+    /// The envelope's `legal_basis` values (empty if unknown).
+    legal_bases: BTreeSet<String>,
     /// Everything found so far, in file order.
     problems: Vec<ConfigProblem>,
 }
@@ -58,18 +68,33 @@ impl<'a> Validator<'a> {
             .contracts()
             .flat_map(|c| c.annotations().iter().filter_map(|a| a.pii.clone()))
             .collect();
-        let envelope_fields = registry
+        let envelope = registry
             .documents()
             .iter()
             .find(|(id, _)| id.ends_with("ENVELOPE/v1.json"))
-            .and_then(|(_, schema)| schema.get("properties"))
+            .and_then(|(_, schema)| schema.get("properties"));
+        let envelope_fields = envelope
             .and_then(|p| p.as_object())
             .map(|p| p.keys().cloned().collect());
+        let values_at = |pointer: &str| -> BTreeSet<String> {
+            envelope
+                .and_then(|p| p.pointer(pointer))
+                .and_then(|v| v.as_array())
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         Validator {
             config,
             registry,
             pii_kinds,
             envelope_fields,
+            purpose_codes: values_at("/purpose_code/enum"),
+            legal_bases: values_at("/legal_basis/items/enum"),
             problems: Vec::new(),
         }
     }
@@ -169,6 +194,26 @@ impl<'a> Validator<'a> {
         }
         if http.request_timeout_ms == 0 {
             self.problem("http.request_timeout_ms", "must be greater than 0");
+        }
+        let department_hashes: BTreeSet<&str> = self
+            .config
+            .departments
+            .values()
+            .flat_map(|d| d.http_token_sha256.iter().map(String::as_str))
+            .collect();
+        for (index, hash) in http.ops_token_sha256.iter().enumerate() {
+            let path = format!("http.ops_token_sha256[{index}]");
+            if !is_token_hash(hash) {
+                self.problem(
+                    path,
+                    "must be the token's SHA-256 as 64 lowercase hex digits (printf %s TOKEN | sha256sum), never the token itself",
+                );
+            } else if department_hashes.contains(hash.as_str()) {
+                self.problem(
+                    path,
+                    "is also a department's token hash; an operator token must be its own",
+                );
+            }
         }
     }
 
@@ -466,7 +511,13 @@ impl<'a> Validator<'a> {
     }
 
     fn pointer(&mut self, path: &str, pointer: &JsonPointerPattern, message_type: Option<&str>) {
-        let path = format!("{path}.pointer");
+        self.pointer_at(&format!("{path}.pointer"), pointer, message_type);
+    }
+
+    /// Checks a pointer written at config path `path` (reported there) against the fields of
+    /// `message_type` (payload pointers) or the envelope (the others).
+    fn pointer_at(&mut self, path: &str, pointer: &JsonPointerPattern, message_type: Option<&str>) {
+        let path = path.to_owned();
         if let Some(error) = pointer.error() {
             self.problem(path, format!("`{pointer}` is malformed: {error}"));
             return;
@@ -514,6 +565,290 @@ impl<'a> Validator<'a> {
                 }
             }
             Some((Segment::Wildcard, _)) => {}
+        }
+    }
+}
+
+impl Validator<'_> {
+    fn deadlines(&mut self) {
+        let deadlines = &self.config.deadlines;
+        if deadlines.poll_interval_ms == 0 {
+            self.problem("deadlines.poll_interval_ms", "must be greater than 0");
+        }
+        for (path, message) in calendar_problems(&deadlines.calendar) {
+            self.problem(path, message);
+        }
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        for (index, rule) in deadlines.rules.iter().enumerate() {
+            let base = format!("deadlines.rules[{index}]");
+            if !is_rule_name(&rule.name) {
+                self.problem(
+                    format!("{base}.name"),
+                    format!(
+                        "`{}` is not a rule name: lower-case letters, digits and _, at most 64 characters",
+                        rule.name
+                    ),
+                );
+            } else if !names.insert(rule.name.as_str()) {
+                self.problem(
+                    format!("{base}.name"),
+                    format!("another rule is already named `{}`", rule.name),
+                );
+            }
+            if rule.description.trim().is_empty() {
+                self.problem(
+                    format!("{base}.description"),
+                    "must say what the deadline is (shown on the board)",
+                );
+            }
+            self.deadline_rule(&base, rule);
+        }
+    }
+
+    /// Whether `message_type` can reach the hub from a department: known, sendable by
+    /// someone (reported at `path` if not). Returns the type when it is known.
+    fn incoming_type<'t>(&mut self, path: &str, message_type: &'t str) -> Option<&'t str> {
+        if !self.check_type(path, message_type) {
+            return None;
+        }
+        if message_type == HUB_REJECTED {
+            self.problem(path, "only the hub sends HUB_REJECTED");
+        } else if self
+            .config
+            .authorization
+            .senders_of(message_type)
+            .is_empty()
+        {
+            self.problem(
+                path,
+                format!(
+                    "no department may send {message_type} (authorization.send), so this never happens"
+                ),
+            );
+        }
+        Some(message_type)
+    }
+
+    fn deadline_rule(&mut self, base: &str, rule: &DeadlineRule) {
+        let trigger = self.incoming_type(
+            &format!("{base}.trigger.message_type"),
+            &rule.trigger.message_type,
+        );
+        if let Some(predicate) = &rule.trigger.when {
+            self.predicate(&format!("{base}.trigger.when"), predicate, trigger);
+        }
+        self.field_pointer(&format!("{base}.key"), &rule.key, trigger);
+        self.field_pointer(&format!("{base}.case_id"), &rule.case_id, trigger);
+        if let ClockStart::Field(pointer) = &rule.clock_start {
+            self.field_pointer(&format!("{base}.clock_start"), pointer, trigger);
+        }
+        if let Err(error) = rule.due.span() {
+            self.problem(format!("{base}.due"), error);
+        }
+        if let Some(follow_ups) = &rule.follow_ups {
+            if follow_ups.every.is_empty() {
+                self.problem(
+                    format!("{base}.follow_ups.every"),
+                    "needs at least one span, e.g. [{ hours = 24 }]",
+                );
+            }
+            for (index, span) in follow_ups.every.iter().enumerate() {
+                if let Err(error) = span.span() {
+                    self.problem(format!("{base}.follow_ups.every[{index}]"), error);
+                }
+            }
+            if follow_ups.count == Some(0) {
+                self.problem(
+                    format!("{base}.follow_ups.count"),
+                    "must be at least 1; leave follow_ups out for a single deadline",
+                );
+            }
+            if follow_ups.count.is_none() && rule.closed_by.is_empty() {
+                self.problem(
+                    format!("{base}.follow_ups"),
+                    "follow-ups without a count repeat until a closed_by message, but the rule has none",
+                );
+            }
+        }
+        if rule.met_by.is_empty() && rule.closed_by.is_empty() {
+            self.problem(
+                base,
+                "needs at least one met_by or closed_by message, or its deadlines could never be met",
+            );
+        }
+        for (list, matchers) in [("met_by", &rule.met_by), ("closed_by", &rule.closed_by)] {
+            for (index, matcher) in matchers.iter().enumerate() {
+                self.deadline_matcher(&format!("{base}.{list}[{index}]"), matcher);
+            }
+        }
+        if let Some(escalation) = &rule.escalation {
+            self.escalation(&format!("{base}.escalation"), escalation, trigger);
+        }
+    }
+
+    /// A pointer that must name a field (not the whole message).
+    fn field_pointer(
+        &mut self,
+        path: &str,
+        pointer: &JsonPointerPattern,
+        message_type: Option<&str>,
+    ) {
+        if pointer.error().is_none() && pointer.as_str().is_empty() {
+            self.problem(path, "must name a field, e.g. /case_id or /payload/…");
+            return;
+        }
+        self.pointer_at(path, pointer, message_type);
+    }
+
+    fn deadline_matcher(&mut self, path: &str, matcher: &Matcher) {
+        let message_type =
+            self.incoming_type(&format!("{path}.message_type"), &matcher.message_type);
+        if let Some(predicate) = &matcher.when {
+            self.predicate(&format!("{path}.when"), predicate, message_type);
+        }
+        match (&matcher.key, &matcher.case_id) {
+            (Some(key), None) => self.field_pointer(&format!("{path}.key"), key, message_type),
+            (None, Some(case)) => {
+                self.field_pointer(&format!("{path}.case_id"), case, message_type)
+            }
+            _ => self.problem(
+                path,
+                "give exactly one of key (compared with the item's key) or case_id (compared with the item's case)",
+            ),
+        }
+        if let Some(at) = &matcher.at {
+            self.field_pointer(&format!("{path}.at"), at, message_type);
+        }
+    }
+
+    fn escalation(&mut self, base: &str, escalation: &Escalation, trigger: Option<&str>) {
+        let config = self.config;
+        let message_type = escalation.message_type.as_str();
+        let type_path = format!("{base}.message_type");
+        let known = self.check_type(&type_path, message_type);
+        if known && message_type == HUB_REJECTED {
+            self.problem(
+                type_path,
+                "HUB_REJECTED is the hub's refusal notice, not an escalation",
+            );
+        }
+        let versions = self.registry.versions(message_type);
+        if known && !versions.contains(&escalation.version) {
+            self.problem(
+                format!("{base}.version"),
+                format!(
+                    "{message_type} has no contract version {} (known: {})",
+                    escalation.version,
+                    join(&versions)
+                ),
+            );
+        }
+        if escalation.recipients.is_empty() {
+            self.problem(
+                format!("{base}.recipients"),
+                "an escalation needs at least one recipient",
+            );
+        }
+        for (index, recipient) in escalation.recipients.iter().enumerate() {
+            let path = format!("{base}.recipients[{index}]");
+            match *recipient {
+                Recipient::Department(Actor::Hub) => {
+                    self.problem(path, "HUB is the hub itself, not a department")
+                }
+                Recipient::Department(actor) => {
+                    if known && !config.authorization.may_receive(actor, message_type) {
+                        self.problem(
+                            path,
+                            format!(
+                                "{} may not receive {message_type} (authorization.receive)",
+                                actor.as_str()
+                            ),
+                        );
+                    }
+                }
+                Recipient::OriginalSender => {
+                    let Some(trigger) = trigger else { continue };
+                    let deaf: Vec<&str> = config
+                        .authorization
+                        .senders_of(trigger)
+                        .into_iter()
+                        .filter(|d| known && !config.authorization.may_receive(*d, message_type))
+                        .map(Actor::as_str)
+                        .collect();
+                    if !deaf.is_empty() {
+                        self.problem(
+                            path,
+                            format!(
+                                "ORIGINAL_SENDER is the trigger's sender, and {} may send {trigger} but not receive {message_type} (authorization.receive)",
+                                deaf.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if !self.purpose_codes.is_empty() && !self.purpose_codes.contains(&escalation.purpose_code)
+        {
+            let known: Vec<&str> = self.purpose_codes.iter().map(String::as_str).collect();
+            self.problem(
+                format!("{base}.purpose_code"),
+                format!(
+                    "`{}` is not a purpose code (known: {})",
+                    escalation.purpose_code,
+                    known.join(", ")
+                ),
+            );
+        }
+        if escalation.legal_basis.is_empty() {
+            self.problem(
+                format!("{base}.legal_basis"),
+                "needs at least one legal basis (CL-LEGAL)",
+            );
+        }
+        for (index, basis) in escalation.legal_basis.iter().enumerate() {
+            if !self.legal_bases.is_empty() && !self.legal_bases.contains(basis) {
+                let known: Vec<&str> = self.legal_bases.iter().map(String::as_str).collect();
+                self.problem(
+                    format!("{base}.legal_basis[{index}]"),
+                    format!(
+                        "`{basis}` is not a legal basis (known: {})",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+        let payload_path = format!("{base}.payload");
+        if known && let Some(contract) = self.registry.contract(message_type, escalation.version) {
+            let fields: Vec<String> = contract
+                .annotations()
+                .iter()
+                .map(|a| a.pointer.clone())
+                .collect();
+            for key in escalation.payload.keys() {
+                let field = format!("/{key}");
+                let exists = fields
+                    .iter()
+                    .any(|f| f == &field || f.starts_with(&format!("{field}/")));
+                if !exists {
+                    self.problem(
+                        format!("{payload_path}.{key}"),
+                        format!(
+                            "{message_type} v{} has no field `{key}`",
+                            escalation.version
+                        ),
+                    );
+                }
+            }
+        }
+        for (path, placeholder) in placeholders(&escalation.payload, &payload_path) {
+            match placeholder {
+                Err(error) => self.problem(path, error),
+                Ok(Placeholder::Trigger(pointer)) => {
+                    let pattern = JsonPointerPattern::from(pointer.as_str());
+                    self.pointer_at(&path, &pattern, trigger);
+                }
+                Ok(Placeholder::Deadline { .. }) => {}
+            }
         }
     }
 }

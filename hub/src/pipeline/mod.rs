@@ -3,14 +3,16 @@
 //! ```text
 //! publisher → department ─ validate (contracts) ─ sender = publisher? ─ may send? ─ seen before?
 //!   ─ route (route table + ORIGINAL_SENDER) ─ for each recipient: may receive? cast to the
-//!   version it reads, project to the fields it may see ─ commit inbox + outbox (one transaction)
+//!   version it reads, project to the fields it may see ─ plan the deadline effects (arm, meet,
+//!   close) ─ commit inbox + deadline timers + outbox (one transaction)
 //! ```
 //!
 //! Invariants:
 //! * The outcome of a message is decided here and only here; the ingress worker merely
 //!   settles the delivery according to the [`Verdict`] (or to [`crate::recoverability`] when
 //!   processing failed transiently).
-//! * Accepted: the inbox row and every delivery are committed together; a message id seen
+//! * Accepted: the inbox row, the deadline timers it arms, meets or closes
+//!   ([`crate::deadlines`]) and every delivery are committed together; a message id seen
 //!   before is a [`Verdict::Duplicate`] and changes nothing.
 //! * Refused: nothing reaches a recipient; the original bytes go to `dead.ingress` with every
 //!   reason and the sender gets `HUB_REJECTED`, committed together ([`refusal`]).
@@ -29,7 +31,8 @@ use contracts::{MessageType, Registry};
 use serde_json::Value;
 
 use crate::config::{HubConfig, Recipient};
-use crate::store::{AcceptedMessage, CommitOutcome, PlannedMessage, Store, StoreError};
+use crate::deadlines::{Deadlines, SystemClock};
+use crate::store::{AcceptedMessage, BeginAccept, PlannedMessage, Store, StoreError};
 use crate::transport::{HeaderValue, Headers, header};
 pub use refusal::{HubIdentity, RejectionStage};
 
@@ -107,6 +110,8 @@ pub struct Pipeline {
     config: Arc<HubConfig>,
     store: Store,
     identity: HubIdentity,
+    /// The deadline rules applied to every accepted message, with their clock.
+    deadlines: Deadlines,
 }
 
 /// An early exit: refuse with this stage and these reasons.
@@ -195,24 +200,48 @@ pub fn stage_of(report: &ValidationReport) -> RejectionStage {
 }
 
 impl Pipeline {
-    /// A pipeline over the given catalogue, configuration and store.
+    /// A pipeline over the given catalogue, configuration and store, applying the
+    /// configuration's deadline rules on the system clock.
     pub fn new(
         registry: Arc<Registry>,
         config: Arc<HubConfig>,
         store: Store,
         identity: HubIdentity,
     ) -> Self {
+        let deadlines = Deadlines::new(Arc::clone(&config), Arc::new(SystemClock));
         Self {
             registry,
             config,
             store,
             identity,
+            deadlines,
         }
+    }
+
+    /// The same pipeline applying `deadlines` (e.g. the same rules on a test clock).
+    pub fn with_deadlines(mut self, deadlines: Deadlines) -> Self {
+        self.deadlines = deadlines;
+        self
     }
 
     /// The store the pipeline commits to.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The deadline rules and their clock.
+    pub fn deadlines(&self) -> &Deadlines {
+        &self.deadlines
+    }
+
+    /// The contract catalogue.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Who the hub is when it writes a message.
+    pub fn identity(&self) -> &HubIdentity {
+        &self.identity
     }
 
     /// Decides and commits the fate of one ingress message.
@@ -325,16 +354,50 @@ impl Pipeline {
             case_id,
             body_sha256: crate::store::sha256_hex(raw),
         };
-        Ok(Ok(
-            match self.store.commit_accepted(&accepted, planned).await? {
-                CommitOutcome::Committed { .. } => Verdict::Accepted {
+        let deadline_plan =
+            self.deadlines
+                .plan(message_type.as_str(), message, sender, self.deadlines.now());
+        Ok(Ok(match self.store.begin_accept(&accepted).await? {
+            BeginAccept::Duplicate { .. } => Verdict::Duplicate { message_id },
+            BeginAccept::New(mut tx) => {
+                let applied = self
+                    .deadlines
+                    .apply(tx.connection(), &deadline_plan)
+                    .await?;
+                tx.commit(planned).await?;
+                if applied.armed > 0 || applied.met > 0 {
+                    self.deadlines.wake_engine();
+                }
+                Verdict::Accepted {
                     message_id,
                     sender,
                     deliveries,
-                },
-                CommitOutcome::Duplicate { .. } => Verdict::Duplicate { message_id },
+                }
+            }
+        }))
+    }
+
+    /// Plans the delivery of a message the hub itself writes (a deadline escalation) to
+    /// `recipient` exactly as a routed message's: cast to the version the recipient reads,
+    /// projected to the fields it may see, on the (HUB → recipient) stream. `Ok(Err(reason))`
+    /// when it cannot be expressed in that version.
+    pub(crate) fn plan_hub_delivery(
+        &self,
+        message: &Value,
+        message_type: MessageType,
+        major: u32,
+        recipient: Actor,
+    ) -> Result<Result<PlannedMessage, String>, PipelineError> {
+        Ok(
+            match self.plan_delivery(message, message_type, major, Actor::Hub, recipient)? {
+                Ok((planned, _)) => Ok(planned),
+                Err(Refusal(_, reasons)) => Err(reasons
+                    .iter()
+                    .map(|r| r.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")),
             },
-        ))
+        )
     }
 
     /// Route-table recipients, with ORIGINAL_SENDER resolved through the inbox and every

@@ -5,12 +5,14 @@
 //!
 //! * [`Store::commit_accepted`] is one write transaction whose first statement is the inbox
 //!   insert: of two concurrent commits of one `message_id`, exactly one writes anything.
+//!   [`Store::begin_accept`] is the same transaction left open after the inbox insert, so
+//!   the message's other effects (deadline timers) commit or roll back with it.
 //! * Every outgoing message with a stream takes the next number of its (sender, recipient)
 //!   stream inside the same transaction, so numbers are gap-free and in outbox order.
 
 use std::collections::BTreeMap;
 
-use sqlx::SqliteConnection;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::{Store, StoreError, headers_to_json, now_rfc3339, schema};
 use crate::transport::HeaderValue;
@@ -70,12 +72,33 @@ impl Store {
     /// (nothing written); else insert the inbox row, give every planned message with a
     /// `stream` the next sequence number of its (sender, recipient) stream (starting at 1,
     /// gap-free), and insert the outbox rows in the given order. On any error nothing is
-    /// written.
+    /// written. ([`Store::begin_accept`] then [`AcceptTransaction::commit`].)
     pub async fn commit_accepted(
         &self,
         accepted: &AcceptedMessage,
         planned: Vec<PlannedMessage>,
     ) -> Result<CommitOutcome, StoreError> {
+        match self.begin_accept(accepted).await? {
+            BeginAccept::Duplicate { first_received_at } => {
+                Ok(CommitOutcome::Duplicate { first_received_at })
+            }
+            BeginAccept::New(tx) => {
+                let outbox_ids = tx.commit(planned).await?;
+                Ok(CommitOutcome::Committed { outbox_ids })
+            }
+        }
+    }
+
+    /// Starts the commit of an accepted message: one write transaction whose first statement
+    /// is the inbox insert. A `message_id` already in the inbox → [`BeginAccept::Duplicate`]
+    /// (nothing written, the transaction ended). Otherwise the open transaction is returned,
+    /// for the message's other effects (the deadline timers) to be written in it before
+    /// [`AcceptTransaction::commit`] adds the outbox rows and commits; dropping it rolls
+    /// everything back.
+    pub async fn begin_accept(
+        &self,
+        accepted: &AcceptedMessage,
+    ) -> Result<BeginAccept, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = now_rfc3339();
         let inserted = sqlx::query(schema::INSERT_INBOX)
@@ -94,11 +117,26 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             tx.rollback().await?;
-            return Ok(CommitOutcome::Duplicate { first_received_at });
+            return Ok(BeginAccept::Duplicate { first_received_at });
         }
-        let outbox_ids = enqueue(&mut tx, Some(&accepted.message_id), planned, &now).await?;
-        tx.commit().await?;
-        Ok(CommitOutcome::Committed { outbox_ids })
+        Ok(BeginAccept::New(AcceptTransaction {
+            tx,
+            message_id: accepted.message_id.clone(),
+            now,
+        }))
+    }
+
+    /// Writes `planned` to the outbox inside the caller's write transaction (from
+    /// [`Store::begin_write_transaction`]), numbering streamed messages like
+    /// [`Store::commit_accepted`]; `source_message_id` is the message they stem from. Returns
+    /// the row ids in order. For components that commit outgoing messages together with
+    /// their own state (the deadline engine's escalations).
+    pub async fn enqueue_in(
+        conn: &mut SqliteConnection,
+        source_message_id: Option<&str>,
+        planned: Vec<PlannedMessage>,
+    ) -> Result<Vec<i64>, StoreError> {
+        enqueue(conn, source_message_id, planned, &now_rfc3339()).await
     }
 
     /// One transaction for a refusal: the outgoing messages only (refusal notice and
@@ -129,6 +167,45 @@ impl Store {
             .bind(message_id)
             .fetch_optional(&self.pool)
             .await?)
+    }
+}
+
+/// What [`Store::begin_accept`] found.
+#[derive(Debug)]
+pub enum BeginAccept {
+    /// The `message_id` was accepted before; nothing was written.
+    Duplicate {
+        /// When it was first received (RFC 3339 UTC).
+        first_received_at: String,
+    },
+    /// The inbox row is written in this open transaction.
+    New(AcceptTransaction),
+}
+
+/// The open write transaction of an accepted message, after its inbox insert (see
+/// [`Store::begin_accept`]). Dropping it without [`AcceptTransaction::commit`] rolls back.
+#[derive(Debug)]
+pub struct AcceptTransaction {
+    /// The transaction, holding SQLite's write lock.
+    tx: Transaction<'static, Sqlite>,
+    /// The accepted message (source of the outbox rows).
+    message_id: String,
+    /// The time of the inbox row (also the outbox rows' `created_at`).
+    now: String,
+}
+
+impl AcceptTransaction {
+    /// The transaction's connection, for further writes of the same commit.
+    pub fn connection(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Adds the outbox rows (numbered on their streams) and commits; returns the row ids in
+    /// the order of `planned`.
+    pub async fn commit(mut self, planned: Vec<PlannedMessage>) -> Result<Vec<i64>, StoreError> {
+        let ids = enqueue(&mut self.tx, Some(&self.message_id), planned, &self.now).await?;
+        self.tx.commit().await?;
+        Ok(ids)
     }
 }
 

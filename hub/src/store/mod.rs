@@ -55,7 +55,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     }
     hex
 }
-pub use inbox::{AcceptedMessage, CommitOutcome, PlannedMessage};
+pub use inbox::{AcceptTransaction, AcceptedMessage, BeginAccept, CommitOutcome, PlannedMessage};
 pub use outbox::OutboxRow;
 
 /// How long a statement waits for another connection's write lock before failing with a

@@ -149,6 +149,9 @@ pub mod header {
     pub const ORIGINAL_PUBLISHER: &str = "x-hub-original-publisher";
     /// W3C trace context.
     pub const TRACEPARENT: &str = "traceparent";
+    /// An escalation of the deadline engine: `<rule>/<key>/<step>` of the deadline that
+    /// passed.
+    pub const DEADLINE: &str = "x-hub-deadline";
 }
 
 /// A message to publish.

@@ -107,7 +107,7 @@ pub(crate) struct StoreArgs {
 
 impl StoreArgs {
     /// The hub configuration: the file (explicit or ./hub.toml) and the environment.
-    fn load_config(&self) -> Result<HubConfig> {
+    pub(crate) fn load_config(&self) -> Result<HubConfig> {
         let path = self.config.clone().or_else(|| {
             let default = PathBuf::from("hub.toml");
             default.exists().then_some(default)
@@ -122,7 +122,7 @@ impl StoreArgs {
     }
 
     /// The store path: `--store`, else the configuration's (loaded only when needed).
-    fn store_path(&self, config: Option<&HubConfig>) -> Result<PathBuf> {
+    pub(crate) fn store_path(&self, config: Option<&HubConfig>) -> Result<PathBuf> {
         if let Some(path) = &self.store {
             return Ok(path.clone());
         }
@@ -213,7 +213,7 @@ async fn run_async(command: DeadLettersCommand) -> Result<ExitCode> {
 }
 
 /// Opens an existing store (never creates one).
-async fn open(path: &Path) -> Result<Store> {
+pub(crate) async fn open(path: &Path) -> Result<Store> {
     if !path.is_file() {
         bail!(
             "no hub store at {} (give --store PATH, or --config with the hub's [store] path)",
@@ -543,13 +543,13 @@ fn char_width(c: char) -> usize {
     }
 }
 
-fn width(text: &str) -> usize {
+pub(crate) fn width(text: &str) -> usize {
     text.chars().map(char_width).sum()
 }
 
 /// `text` cut to at most `columns` display columns, ending in `…` when cut; control
 /// characters (newlines in reasons) become spaces.
-fn truncate(text: &str, columns: usize) -> String {
+pub(crate) fn truncate(text: &str, columns: usize) -> String {
     let text: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

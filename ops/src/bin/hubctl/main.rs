@@ -1,8 +1,8 @@
 //! `hubctl` — what an operator or a department's IT staff does by hand with the hub.
 //!
 //! Today: the contract catalogue (`hubctl contracts list | validate | fields | check`), the
-//! broker (`hubctl rabbitmq setup | definitions`) and the dead letters in the hub's store
-//! (`hubctl dead-letters list | show | replay`). Queues, traces and case timelines join as
+//! broker (`hubctl rabbitmq setup | definitions`), the dead letters in the hub's store
+//! (`hubctl dead-letters list | show | replay`) and the deadline board (`hubctl deadlines`). Queues, traces and case timelines join as
 //! the hub grows. Operator guide: `ops/README.md`.
 //!
 //! Exit codes: 0 success; 1 the checked thing is bad (an invalid message, an uncovered
@@ -11,6 +11,7 @@
 
 mod contracts_cmd;
 mod dead_letters_cmd;
+mod deadlines_cmd;
 mod rabbitmq_cmd;
 
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
     /// List, show and replay the dead letters recorded in the hub's store.
     #[command(subcommand)]
     DeadLetters(dead_letters_cmd::DeadLettersCommand),
+    /// Show the deadline board: open, due-soon and breached deadlines, and the on-time
+    /// compliance of each rule.
+    Deadlines(deadlines_cmd::DeadlinesArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Command::Contracts(command) => contracts_cmd::run(command),
         Command::Rabbitmq(command) => rabbitmq_cmd::run(command),
         Command::DeadLetters(command) => dead_letters_cmd::run(command),
+        Command::Deadlines(args) => deadlines_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,
