@@ -64,30 +64,13 @@ pub fn example_department_config(department: Actor) -> DepartmentConfig {
 
 /// The department's example configuration pointed at `sim` and an ephemeral listen port.
 pub fn department_config(department: Actor, sim: &Simulator) -> DepartmentConfig {
-    let mut config = example_department_config(department);
-    let any_port = "127.0.0.1:0".to_owned();
-    match &mut config {
-        DepartmentConfig::Police(c) => {
-            c.base_url = sim.base_url();
-            c.listen = any_port;
-        }
-        DepartmentConfig::Health(c) => {
-            c.his_address = sim.local_addr().to_string();
-            c.listen_address = any_port;
-            c.ack_timeout_ms = 5_000;
-        }
-        DepartmentConfig::Citymgmt(c) => {
-            c.base_url = sim.base_url();
-            c.listen_address = any_port;
-        }
-        DepartmentConfig::Grid(c) => {
-            c.base_url = sim.base_url();
-            c.listen_address = any_port;
-        }
-        DepartmentConfig::Station(c) => {
-            c.base_url = sim.base_url();
-            c.listen_address = any_port;
-        }
+    let mut config = example_department_config(department).pointed_at(
+        &sim.base_url(),
+        &sim.local_addr().to_string(),
+        "127.0.0.1:0",
+    );
+    if let DepartmentConfig::Health(c) = &mut config {
+        c.ack_timeout_ms = 5_000;
     }
     config
 }

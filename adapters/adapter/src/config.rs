@@ -85,6 +85,36 @@ pub enum DepartmentConfig {
 }
 
 impl DepartmentConfig {
+    /// The same settings pointed at another department system and listen address (demos,
+    /// simulators, tests): `system` is the system's base URL for HTTP departments and its
+    /// `host:port` for HEALTH (MLLP); `listen` is where the adapter listens.
+    pub fn pointed_at(mut self, system_url: &str, system_address: &str, listen: &str) -> Self {
+        let listen = listen.to_owned();
+        match &mut self {
+            DepartmentConfig::Police(c) => {
+                c.base_url = system_url.to_owned();
+                c.listen = listen;
+            }
+            DepartmentConfig::Health(c) => {
+                c.his_address = system_address.to_owned();
+                c.listen_address = listen;
+            }
+            DepartmentConfig::Citymgmt(c) => {
+                c.base_url = system_url.to_owned();
+                c.listen_address = listen;
+            }
+            DepartmentConfig::Grid(c) => {
+                c.base_url = system_url.to_owned();
+                c.listen_address = listen;
+            }
+            DepartmentConfig::Station(c) => {
+                c.base_url = system_url.to_owned();
+                c.listen_address = listen;
+            }
+        }
+        self
+    }
+
     /// The department.
     pub fn department(&self) -> Actor {
         match self {

@@ -8,12 +8,15 @@
 //!   context, link to its system, and which listener it needs (HTTP or MLLP);
 //! * [`mllp`] — the MLLP listener and link of the HEALTH adapter (TCP, framing from
 //!   `adapter_health::mllp`);
-//! * [`run`] — starts the listener and the outbound loop on a transport and stops them.
+//! * [`run`] — starts the listener and the outbound loop on a transport and stops them;
+//! * [`demo`] — `adapter demo`: the hub, the five adapters and the department systems'
+//!   simulators in one process, one case carried through the systems' native formats.
 //!
 //! Invariant: everything department-specific is in [`departments`]; the delivery rules are
 //! the runtime's ([`adapter_runtime::adapter`]) and the same for all.
 
 pub mod config;
+pub mod demo;
 pub mod departments;
 pub mod mllp;
 pub mod run;

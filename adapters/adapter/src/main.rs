@@ -5,6 +5,10 @@
 //! * `adapter check-config --config adapter.toml` — validate without I/O.
 //! * `adapter refused --config adapter.toml [--limit N]` — the inbound documents this
 //!   adapter refused, with the reasons given to the department.
+//! * `adapter demo` — no configuration, nothing installed: the hub (embedded transport), the
+//!   five adapters and a simulator of each department system in this process, one case
+//!   carried through the systems' native formats ([`adapter::demo`]); exits non-zero with
+//!   the reason when a step does not arrive in time.
 
 use std::path::PathBuf;
 
@@ -16,7 +20,10 @@ use clap::{Parser, Subcommand};
 use hub::transport::amqp::AmqpTransport;
 
 #[derive(Debug, Parser)]
-#[command(name = "adapter", about = "Runs one department's adapter of the Taicang rescue hub")]
+#[command(
+    name = "adapter",
+    about = "Runs one department's adapter of the Taicang rescue hub"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,17 +52,31 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Play one case through the hub and all five adapters in this process, as the
+    /// department systems see it (no RabbitMQ, no configuration).
+    Demo,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let filter = |default: &str| {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+    };
+    if matches!(cli.command, Command::Demo) {
+        // The demo's own output tells the story; the log only speaks up about problems,
+        // on stderr.
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter("warn"))
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter("info"))
+            .init();
+    }
+    match cli.command {
         Command::CheckConfig { config } => {
             let loaded = AdapterConfig::load(&config)?;
             println!(
@@ -81,6 +102,13 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run { config } => run(config).await,
+        Command::Demo => {
+            let mut stdout = std::io::stdout();
+            adapter::demo::run_demo(&mut stdout)
+                .await
+                .context("the demo failed")?;
+            Ok(())
+        }
     }
 }
 
