@@ -157,6 +157,7 @@ pub async fn start_with_clock<T: OutboxTransport>(
     clock: Arc<dyn Clock>,
 ) -> Result<Running, StartError> {
     deadlines::timers::prepare(&store).await?;
+    crate::cases::prepare(&store).await?;
     let pipeline = Pipeline::new(
         Arc::clone(&registry),
         Arc::clone(&config),

@@ -15,6 +15,10 @@
 //!   clock's "now". An operator token (`http.ops_token_sha256`) reads the whole board; a
 //!   department's token reads the part it is party to; anything else is `401`. `503` when
 //!   the store cannot be read.
+//! * `GET /v1/cases/{id}/timeline` — the case timeline ([`crate::cases::store`]): every
+//!   message of the case in accepted order with what each recipient received, and the
+//!   case's state history. Same tokens as the deadline board: an operator sees everything,
+//!   a department the messages it sent or received (else `404`, like an unknown case).
 //! * `GET /healthz` — the process is up. `GET /readyz` — broker and store reachable.
 //!
 //! Invariant: a 202 means the message is durably in `ingress.<DEPT>`; the pipeline then
@@ -27,7 +31,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue as HttpHeaderValue, StatusCode, header::AUTHORIZATION};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -62,6 +66,7 @@ pub fn router<T: Transport>(state: Arc<HttpState<T>>) -> Router {
     Router::new()
         .route("/v1/messages", post(submit::<T>))
         .route("/v1/deadlines", get(deadline_board::<T>))
+        .route("/v1/cases/{id}/timeline", get(case_timeline::<T>))
         .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
         .route("/readyz", get(ready::<T>))
         .layer(DefaultBodyLimit::max(limit))
@@ -291,6 +296,50 @@ async fn deadline_board<T: Transport>(
         Err(error) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "the deadline board cannot be read now; try again",
+            one("", "store", error.to_string()),
+        ),
+    }
+}
+
+/// `GET /v1/cases/{id}/timeline`: the whole timeline for an operator token, the part a
+/// department is party to for its token.
+async fn case_timeline<T: Transport>(
+    State(state): State<Arc<HttpState<T>>>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers).unwrap_or_default();
+    let department = if state.config.is_ops_token(token) {
+        None
+    } else {
+        match state.config.department_of_token(token) {
+            Some(department) => Some(department),
+            None => return unauthorized("an operator's or your department's token"),
+        }
+    };
+    match crate::cases::timeline(&state.store, &case_id).await {
+        Ok(timeline) => {
+            let timeline = match department {
+                Some(department) => timeline.visible_to(department.as_str()),
+                None => timeline,
+            };
+            if timeline.is_empty() {
+                problem(
+                    StatusCode::NOT_FOUND,
+                    "no such case",
+                    one(
+                        "",
+                        "case",
+                        format!("no message of case {case_id} is visible to you."),
+                    ),
+                )
+            } else {
+                (StatusCode::OK, axum::Json(timeline)).into_response()
+            }
+        }
+        Err(error) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the case timeline cannot be read now; try again",
             one("", "store", error.to_string()),
         ),
     }

@@ -36,6 +36,7 @@
 //!   projection; nothing is delivered that the department may not receive.
 
 pub mod app;
+pub mod cases;
 pub mod config;
 pub mod dead_letters;
 pub mod deadlines;

@@ -4,7 +4,8 @@
 //! publisher → department ─ validate (contracts) ─ sender = publisher? ─ may send? ─ seen before?
 //!   ─ route (route table + ORIGINAL_SENDER) ─ for each recipient: may receive? cast to the
 //!   version it reads, project to the fields it may see ─ plan the deadline effects (arm, meet,
-//!   close) ─ commit inbox + deadline timers + outbox (one transaction)
+//!   close) ─ commit inbox + case state + deadline timers + outbox (one transaction; an illegal
+//!   case transition refuses the message and rolls everything back, [`crate::cases`])
 //! ```
 //!
 //! Invariants:
@@ -113,6 +114,9 @@ pub struct Pipeline {
     /// The deadline rules applied to every accepted message, with their clock.
     deadlines: Deadlines,
 }
+
+/// Reason code of a refusal for an illegal case transition ([`crate::cases`]).
+pub const CASE_TRANSITION_RULE: &str = "case_transition";
 
 /// An early exit: refuse with this stage and these reasons.
 struct Refusal(RejectionStage, Vec<Violation>);
@@ -360,6 +364,32 @@ impl Pipeline {
         Ok(Ok(match self.store.begin_accept(&accepted).await? {
             BeginAccept::Duplicate { .. } => Verdict::Duplicate { message_id },
             BeginAccept::New(mut tx) => {
+                if let Some(case_id) = accepted.case_id.as_deref() {
+                    let case_message = crate::cases::store::CaseMessage {
+                        case_id,
+                        message_id: &message_id,
+                        message_type,
+                        sender: sender.as_str(),
+                        payload: message.get("payload").unwrap_or(&Value::Null),
+                    };
+                    if let Err(illegal) =
+                        crate::cases::store::apply(tx.connection(), &case_message).await?
+                    {
+                        // Dropping the transaction rolls back the inbox row: nothing changes.
+                        drop(tx);
+                        return Ok(Err(Refusal(
+                            RejectionStage::Contract,
+                            reason(
+                                "/case_id",
+                                CASE_TRANSITION_RULE,
+                                format!(
+                                    "case {case_id} is in state {}: {} is not allowed: {}.",
+                                    illegal.from, illegal.message, illegal.reason
+                                ),
+                            ),
+                        )));
+                    }
+                }
                 let applied = self
                     .deadlines
                     .apply(tx.connection(), &deadline_plan)

@@ -2,13 +2,14 @@
 //!
 //! Today: the contract catalogue (`hubctl contracts list | validate | fields | check`), the
 //! broker (`hubctl rabbitmq setup | definitions`), the dead letters in the hub's store
-//! (`hubctl dead-letters list | show | replay`) and the deadline board (`hubctl deadlines`). Queues, traces and case timelines join as
-//! the hub grows. Operator guide: `ops/README.md`.
+//! (`hubctl dead-letters list | show | replay`), the deadline board (`hubctl deadlines`) and
+//! case timelines (`hubctl case timeline CASE_ID`). Queues and traces join as the hub grows. Operator guide: `ops/README.md`.
 //!
 //! Exit codes: 0 success; 1 the checked thing is bad (an invalid message, an uncovered
 //! breaking change, a dead letter that is unknown or could not be replayed); 2 hubctl could
 //! not do its job (unreadable file, broken catalogue, missing store).
 
+mod case_cmd;
 mod contracts_cmd;
 mod dead_letters_cmd;
 mod deadlines_cmd;
@@ -40,6 +41,9 @@ enum Command {
     /// Show the deadline board: open, due-soon and breached deadlines, and the on-time
     /// compliance of each rule.
     Deadlines(deadlines_cmd::DeadlinesArgs),
+    /// Show a case: its timeline across departments and its state history.
+    #[command(subcommand)]
+    Case(case_cmd::CaseCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Rabbitmq(command) => rabbitmq_cmd::run(command),
         Command::DeadLetters(command) => dead_letters_cmd::run(command),
         Command::Deadlines(args) => deadlines_cmd::run(args),
+        Command::Case(command) => case_cmd::run(command),
     };
     match outcome {
         Ok(code) => code,
