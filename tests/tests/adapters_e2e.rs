@@ -371,3 +371,60 @@ async fn every_department_system_s_documents_are_accepted_by_the_hub() {
     assert!(refused.is_empty(), "nothing refused: {refused:?}");
     stop(broker, hub, rigs).await;
 }
+
+/// A 数字城管 case of class 05-02 reaches the station as a referral, and the station's
+/// outcome goes back to the city-management system as case feedback (处理反馈) answering
+/// that case, so the city can verify and close it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_management_case_gets_the_station_s_outcome_back_as_case_feedback() {
+    let Some((broker, hub, rigs)) = start("e2e-citymgmt", &[Actor::Citymgmt, Actor::Station]).await
+    else {
+        return;
+    };
+    let (city, station) = (&rigs[0], &rigs[1]);
+    let case_bytes = read(
+        Actor::Citymgmt,
+        "decode/case_05_02_hotline_suspected_lost_minor.json",
+    );
+    let case: Value = serde_json::from_slice(&case_bytes).unwrap();
+    let sent = post(city, "application/json", case_bytes).await;
+    assert_eq!(http_status(&sent), 200, "{sent:?}");
+
+    let received = station.sim.wait_for(1, ADAPTER_WAIT).await.unwrap();
+    let referral = json(&received[0]);
+    assert_eq!(referral["head"]["senderOrgType"], "CITYMGMT");
+    assert_eq!(referral["data"]["sourceCaseNo"], case["caseNo"]);
+    let referral_id = referral["head"]["docNo"].as_str().unwrap().to_owned();
+
+    let mut outcome: Value = serde_json::from_slice(&read(
+        Actor::Station,
+        "decode/sent__referral_outcome__refused_supplies_given_citymgmt.json",
+    ))
+    .unwrap();
+    outcome["head"]["correlationId"] = Value::from(referral_id.clone());
+    outcome["data"]["referralId"] = referral["data"]["referralId"].clone();
+    outcome["data"]["sourceCaseNo"] = referral["data"]["sourceCaseNo"].clone();
+    let sent = post(
+        station,
+        "application/json",
+        serde_json::to_vec(&outcome).unwrap(),
+    )
+    .await;
+    assert!((200..300).contains(&http_status(&sent)), "{sent:?}");
+
+    let received = city.sim.wait_for(1, ADAPTER_WAIT).await.unwrap();
+    let feedback = json(&received[0]);
+    assert_eq!(feedback["header"]["msgType"], "REFERRAL_OUTCOME");
+    assert_eq!(
+        feedback["header"]["correlationId"].as_str(),
+        Some(referral_id.as_str())
+    );
+    assert_eq!(feedback["header"]["senderOrgType"], "STATION");
+    let body = feedback["body"].to_string();
+    assert!(
+        body.contains(case["caseNo"].as_str().unwrap()),
+        "the feedback names the city's case: {body}"
+    );
+    assert_eq!(city.sim.received().len(), 1, "delivered once");
+    stop(broker, hub, rigs).await;
+}
