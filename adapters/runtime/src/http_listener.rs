@@ -62,15 +62,8 @@ where
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(inbound);
     let task = tokio::spawn(async move {
-        let stopped = async move {
-            while !*shutdown.borrow() {
-                if shutdown.changed().await.is_err() {
-                    break;
-                }
-            }
-        };
         if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(stopped)
+            .with_graceful_shutdown(async move { crate::outbound::stopped(&mut shutdown).await })
             .await
         {
             tracing::error!(message = "The adapter's HTTP listener failed.", %error);

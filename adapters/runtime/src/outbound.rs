@@ -312,8 +312,9 @@ async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>)
     }
 }
 
-/// Resolves when `shutdown` is (or turns) true, or its sender is gone.
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+/// Resolves when `shutdown` is (or turns) true, or its sender is gone: the one wait for the
+/// adapter's shutdown signal, shared by the outbound loop and the listeners.
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         if shutdown.changed().await.is_err() {
             return;
