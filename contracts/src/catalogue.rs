@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Actor;
 
-/// A message type of the catalogue (domain.md §7.4), plus the hub's refusal notice.
+/// A message type of the catalogue (domain.md §7.4), plus the check acknowledgement
+/// (M03A), the identity digest (M05D) and the hub's refusal notice (docs/adr/0003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageType {
@@ -25,10 +26,16 @@ pub enum MessageType {
     HandoverAck,
     /// M03 身份核查/协查申请 (incl. DNA sampling request).
     IdentityCheckRequest,
+    /// M03A 核查受理回执: the police registered (or refused) a check request, before any
+    /// result.
+    IdentityCheckAck,
     /// M04 核查/比对结果.
     IdentityCheckResult,
     /// M05 身份信息同步.
     IdentityUpdate,
+    /// M05D 身份视图摘要: a department's view of persons' identities (versions and digests),
+    /// reported to the hub only, for reconciliation.
+    IdentityDigest,
     /// M06 送医/入院.
     HospitalAdmission,
     /// M06A 收治确认.
@@ -61,14 +68,16 @@ pub enum MessageType {
 
 impl MessageType {
     /// Every message type, in catalogue order.
-    pub const ALL: [MessageType; 21] = [
+    pub const ALL: [MessageType; 23] = [
         MessageType::Referral,
         MessageType::ReferralOutcome,
         MessageType::PoliceEscortHandover,
         MessageType::HandoverAck,
         MessageType::IdentityCheckRequest,
+        MessageType::IdentityCheckAck,
         MessageType::IdentityCheckResult,
         MessageType::IdentityUpdate,
+        MessageType::IdentityDigest,
         MessageType::HospitalAdmission,
         MessageType::AdmissionAck,
         MessageType::HospitalDischarge,
@@ -93,8 +102,10 @@ impl MessageType {
             MessageType::PoliceEscortHandover => "POLICE_ESCORT_HANDOVER",
             MessageType::HandoverAck => "HANDOVER_ACK",
             MessageType::IdentityCheckRequest => "IDENTITY_CHECK_REQUEST",
+            MessageType::IdentityCheckAck => "IDENTITY_CHECK_ACK",
             MessageType::IdentityCheckResult => "IDENTITY_CHECK_RESULT",
             MessageType::IdentityUpdate => "IDENTITY_UPDATE",
+            MessageType::IdentityDigest => "IDENTITY_DIGEST",
             MessageType::HospitalAdmission => "HOSPITAL_ADMISSION",
             MessageType::AdmissionAck => "ADMISSION_ACK",
             MessageType::HospitalDischarge => "HOSPITAL_DISCHARGE",
@@ -112,8 +123,8 @@ impl MessageType {
         }
     }
 
-    /// The catalogue number of domain.md §7.4 (`M01` … `M14`, `M01R`, …); `HUB` for the
-    /// hub's own notice.
+    /// The catalogue number of domain.md §7.4 (`M01` … `M14`, `M01R`, …), with the hub's
+    /// additions `M03A` and `M05D` (docs/adr/0003); `HUB` for the hub's own notice.
     pub const fn catalogue_no(self) -> &'static str {
         match self {
             MessageType::Referral => "M01",
@@ -121,8 +132,10 @@ impl MessageType {
             MessageType::PoliceEscortHandover => "M02",
             MessageType::HandoverAck => "M02A",
             MessageType::IdentityCheckRequest => "M03",
+            MessageType::IdentityCheckAck => "M03A",
             MessageType::IdentityCheckResult => "M04",
             MessageType::IdentityUpdate => "M05",
+            MessageType::IdentityDigest => "M05D",
             MessageType::HospitalAdmission => "M06",
             MessageType::AdmissionAck => "M06A",
             MessageType::HospitalDischarge => "M07",
@@ -150,8 +163,10 @@ impl MessageType {
             MessageType::PoliceEscortHandover => &[Police],
             MessageType::HandoverAck => &[Station],
             MessageType::IdentityCheckRequest => &[Station],
+            MessageType::IdentityCheckAck => &[Police],
             MessageType::IdentityCheckResult => &[Police],
             MessageType::IdentityUpdate => &[Station, Hub],
+            MessageType::IdentityDigest => &[Police, Health, Civil, Station],
             MessageType::HospitalAdmission => &[Station, Police],
             MessageType::AdmissionAck => &[Health],
             MessageType::HospitalDischarge => &[Health],

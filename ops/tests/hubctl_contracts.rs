@@ -131,7 +131,11 @@ fn list_shows_every_type() {
         "{stdout}"
     );
     assert!(stdout.contains("HUB_REJECTED"), "{stdout}");
-    assert_eq!(stdout.lines().count(), 1 + 21, "{stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        1 + contracts::MessageType::ALL.len(),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //!
 //! Owns:
 //! * [`native`] — the format: one root element per document kind ([`DocumentKind`]: `<JJB>`
-//!   交接表, `<HCJG>` 核查结果, `<XCSQ>` 协查申请, …), the common header `<XXT>`, and the
+//!   交接表, `<XCSQ>` 协查申请, `<HCSL>` 核查受理回执, `<HCJG>` 核查结果, …), the common
+//!   header `<XXT>`, and the
 //!   element vocabulary of every canonical field (written down in `FORMAT.md`);
 //! * [`PoliceCodec`] — the [`Codec`]: decode (UTF-8 or GB18030 bytes → envelope), encode
 //!   (envelope → UTF-8 or GB18030 bytes, per [`OutputEncoding`]), the receipt `<HZ>` answering
@@ -13,7 +14,8 @@
 //!
 //! Covers every type of `send.POLICE` and `receive.POLICE` (hub/hub.example.toml) both ways:
 //! REFERRAL (v1), REFERRAL_OUTCOME, POLICE_ESCORT_HANDOVER, HANDOVER_ACK,
-//! IDENTITY_CHECK_REQUEST, IDENTITY_CHECK_RESULT, IDENTITY_UPDATE, HOSPITAL_ADMISSION,
+//! IDENTITY_CHECK_REQUEST, IDENTITY_CHECK_ACK, IDENTITY_CHECK_RESULT, IDENTITY_UPDATE,
+//! HOSPITAL_ADMISSION,
 //! ADMISSION_ACK, STATION_INTAKE, STATION_LEAVE, MISSING_PERSON_NOTICE, MISSING_PERSON_MATCH,
 //! SETTLEMENT_REQUEST, SETTLEMENT_DECISION, INCIDENT_REPORT, HUB_REJECTED.
 //!

@@ -498,6 +498,18 @@ pub(crate) const IDENTITY_CHECK_REQUEST: &[Field] = &[
     opt("due_by", "qwwcrq", "期望完成日期", Date),
 ];
 
+/// `<HCSL>` 核查受理回执 (IDENTITY_CHECK_ACK).
+pub(crate) const IDENTITY_CHECK_ACK: &[Field] = &[
+    req("request_id", "sqbh", "申请编号", Text),
+    req("decision", "sljd", "受理决定", Code),
+    opt("accepted_methods", "slsx", "受理事项", MATCH_METHODS),
+    opt("rejection_reason", "byslyy", "不予受理原因", Text),
+    opt("police_query_no", "gaslbh", "公安受理编号", Text),
+    req("handled_by", "slmj", "受理民警", OFFICER_KIND),
+    req("acknowledged_at", "slsj", "受理时间", DateTime),
+    opt("expected_result_by", "yjfkrq", "预计反馈日期", Date),
+];
+
 /// `<HCJG>` 核查比对结果 (IDENTITY_CHECK_RESULT).
 pub(crate) const IDENTITY_CHECK_RESULT: &[Field] = &[
     req("request_id", "sqbh", "申请编号", Text),
@@ -921,6 +933,9 @@ pub enum DocumentKind {
     Qshz,
     /// `<XCSQ>` 身份核查协查申请 (IDENTITY_CHECK_REQUEST), received.
     Xcsq,
+    /// `<HCSL>` 核查受理回执 (IDENTITY_CHECK_ACK), sent when the police platform registers
+    /// (受理) or refuses (不予受理) a `<XCSQ>`, before any result.
+    Hcsl,
     /// `<HCJG>` 核查比对结果 (IDENTITY_CHECK_RESULT), sent.
     Hcjg,
     /// `<SFGX>` 身份信息更新 (IDENTITY_UPDATE), received.
@@ -962,12 +977,13 @@ pub(crate) struct EnvelopeDefaults {
 
 impl DocumentKind {
     /// Every kind, in catalogue order of its message type.
-    pub const ALL: [DocumentKind; 17] = [
+    pub const ALL: [DocumentKind; 18] = [
         DocumentKind::Zj,
         DocumentKind::Zjfk,
         DocumentKind::Jjb,
         DocumentKind::Qshz,
         DocumentKind::Xcsq,
+        DocumentKind::Hcsl,
         DocumentKind::Hcjg,
         DocumentKind::Sfgx,
         DocumentKind::Syqq,
@@ -990,6 +1006,7 @@ impl DocumentKind {
             DocumentKind::Jjb => "JJB",
             DocumentKind::Qshz => "QSHZ",
             DocumentKind::Xcsq => "XCSQ",
+            DocumentKind::Hcsl => "HCSL",
             DocumentKind::Hcjg => "HCJG",
             DocumentKind::Sfgx => "SFGX",
             DocumentKind::Syqq => "SYQQ",
@@ -1013,6 +1030,7 @@ impl DocumentKind {
             DocumentKind::Jjb => "公安机关护送流浪乞讨人员交接表",
             DocumentKind::Qshz => "交接签收回执",
             DocumentKind::Xcsq => "身份核查协查申请",
+            DocumentKind::Hcsl => "核查受理回执",
             DocumentKind::Hcjg => "核查比对结果",
             DocumentKind::Sfgx => "身份信息更新",
             DocumentKind::Syqq => "送医单",
@@ -1036,6 +1054,7 @@ impl DocumentKind {
             DocumentKind::Jjb => MessageType::PoliceEscortHandover,
             DocumentKind::Qshz => MessageType::HandoverAck,
             DocumentKind::Xcsq => MessageType::IdentityCheckRequest,
+            DocumentKind::Hcsl => MessageType::IdentityCheckAck,
             DocumentKind::Hcjg => MessageType::IdentityCheckResult,
             DocumentKind::Sfgx => MessageType::IdentityUpdate,
             DocumentKind::Syqq => MessageType::HospitalAdmission,
@@ -1072,6 +1091,7 @@ impl DocumentKind {
             self,
             DocumentKind::Zj
                 | DocumentKind::Jjb
+                | DocumentKind::Hcsl
                 | DocumentKind::Hcjg
                 | DocumentKind::Syqq
                 | DocumentKind::Zstb
@@ -1079,8 +1099,10 @@ impl DocumentKind {
         )
     }
 
-    /// Whether the kind answers another message (the envelope then names it in
-    /// `correlation_id`, the header in `glxxbs`).
+    /// Whether the kind answers another message and must name it (the envelope in
+    /// `correlation_id`, the header in `glxxbs`). `<HCSL>` is not one: it names the request
+    /// by its 申请编号 `<sqbh>`, and `glxxbs` is optional (the contract's `correlation_id` of
+    /// IDENTITY_CHECK_ACK is).
     pub const fn is_answer(self) -> bool {
         matches!(
             self,
@@ -1098,6 +1120,7 @@ impl DocumentKind {
         !matches!(
             self,
             DocumentKind::Jjb
+                | DocumentKind::Hcsl
                 | DocumentKind::Hcjg
                 | DocumentKind::Syqq
                 | DocumentKind::Zstb
@@ -1113,6 +1136,7 @@ impl DocumentKind {
             DocumentKind::Jjb => POLICE_ESCORT_HANDOVER,
             DocumentKind::Qshz => HANDOVER_ACK,
             DocumentKind::Xcsq => IDENTITY_CHECK_REQUEST,
+            DocumentKind::Hcsl => IDENTITY_CHECK_ACK,
             DocumentKind::Hcjg => IDENTITY_CHECK_RESULT,
             DocumentKind::Sfgx => IDENTITY_UPDATE,
             DocumentKind::Syqq => HOSPITAL_ADMISSION,
@@ -1158,7 +1182,7 @@ impl DocumentKind {
                 "ESCORT_HANDOVER",
                 "SENSITIVE",
             ),
-            DocumentKind::Xcsq | DocumentKind::Hcjg | DocumentKind::Sfgx => d(
+            DocumentKind::Xcsq | DocumentKind::Hcsl | DocumentKind::Hcjg | DocumentKind::Sfgx => d(
                 &["PIPL13_1_3", "MCA_MPS_2015"],
                 "IDENTITY_VERIFICATION",
                 "SENSITIVE",
@@ -1623,6 +1647,7 @@ mod tests {
             BTreeSet::from([
                 "REFERRAL",
                 "POLICE_ESCORT_HANDOVER",
+                "IDENTITY_CHECK_ACK",
                 "IDENTITY_CHECK_RESULT",
                 "HOSPITAL_ADMISSION",
                 "MISSING_PERSON_NOTICE",

@@ -12,8 +12,8 @@
 use crate::native::DocumentKind;
 
 /// Path on the adapter (relative to [`crate::config::PoliceConfig::listen`]) where the police
-/// system posts every document it sends (`<ZJ>`, `<JJB>`, `<HCJG>`, `<SYQQ>`, `<ZSTB>`,
-/// `<LHSP>`); the root element says the kind. Answered with a receipt.
+/// system posts every document it sends (`<ZJ>`, `<JJB>`, `<HCSL>`, `<HCJG>`, `<SYQQ>`,
+/// `<ZSTB>`, `<LHSP>`); the root element says the kind. Answered with a receipt.
 pub const INTAKE_PATH: &str = "/police/documents";
 
 /// Who listens at an endpoint.
@@ -54,12 +54,13 @@ const fn adapter(kind: DocumentKind) -> Endpoint {
 
 /// One endpoint per kind, in [`DocumentKind::ALL`] order. The police exchange service files
 /// received documents by kind under `/jzgl/jsxx/` (救助管理/接收信息).
-pub const ENDPOINTS: [Endpoint; 17] = [
+pub const ENDPOINTS: [Endpoint; 18] = [
     police(DocumentKind::Zj, "/jzgl/jsxx/ZJ"),
     police(DocumentKind::Zjfk, "/jzgl/jsxx/ZJFK"),
     adapter(DocumentKind::Jjb),
     police(DocumentKind::Qshz, "/jzgl/jsxx/QSHZ"),
     police(DocumentKind::Xcsq, "/jzgl/jsxx/XCSQ"),
+    adapter(DocumentKind::Hcsl),
     adapter(DocumentKind::Hcjg),
     police(DocumentKind::Sfgx, "/jzgl/jsxx/SFGX"),
     adapter(DocumentKind::Syqq),

@@ -8,6 +8,7 @@ use adapter_core::{
     Codec, CodecError, DecodeContext, DeliveryResponse, InboundAnswer, NativeRef, Verdict, ids,
 };
 use contracts::MessageType;
+use contracts::model::envelope::Purpose;
 use contracts::model::{Actor, Envelope, Sensitivity};
 use serde_json::{Value, json};
 
@@ -212,6 +213,47 @@ fn answers_the_police_send_name_the_document_answered() {
     assert_eq!(
         decode(&answered).unwrap().correlation_id.as_deref(),
         Some("79e265bc-d5de-4777-83e2-3f6e83e5dd83")
+    );
+}
+
+/// A check acknowledgement names its request by `<sqbh>`; `glxxbs` is optional (as the
+/// contract's `correlation_id` is), but required elements of the body are not.
+#[test]
+fn a_check_acknowledgement_names_its_request_and_needs_its_handler() {
+    let ack = r#"<HCSL><XXT><wdbh>SL1</wdbh><wdlx>HCSL</wdlx><jzgah>TCJZ-2025-000334</jzgah></XXT>
+        <sqbh>TCJZ-HC-2025-0150</sqbh><sljd>ACCEPTED</sljd><slsx><sx>FACE</sx><sx>DNA_SAMPLING</sx></slsx>
+        <slmj><xm>王志刚</xm><jh>093047</jh><dwmc>太仓市公安局刑事侦查大队</dwmc></slmj>
+        <slsj>20250308152000</slsj><yjfkrq>20250408</yjfkrq></HCSL>"#;
+    let m = decode(ack).unwrap();
+    assert_eq!(m.message_type, MessageType::IdentityCheckAck);
+    assert_eq!(m.case_id.as_deref(), Some("TCJZ-2025-000334"));
+    assert_eq!(m.correlation_id, None);
+    assert_eq!(m.purpose_code, Purpose::IdentityVerification);
+    assert_eq!(m.sensitivity, Sensitivity::Sensitive);
+    assert_eq!(
+        m.payload,
+        json!({
+            "request_id": "TCJZ-HC-2025-0150",
+            "decision": "ACCEPTED",
+            "accepted_methods": ["FACE", "DNA_SAMPLING"],
+            "handled_by": {"name": "王志刚", "badge_or_staff_no": "093047", "org_name": "太仓市公安局刑事侦查大队"},
+            "acknowledged_at": "2025-03-08T15:20:00+08:00",
+            "expected_result_by": "2025-04-08"
+        })
+    );
+    let answered = ack.replace(
+        "<wdlx>HCSL</wdlx>",
+        "<wdlx>HCSL</wdlx><glxxbs>79e265bc-d5de-4777-83e2-3f6e83e5dd83</glxxbs>",
+    );
+    assert_eq!(
+        decode(&answered).unwrap().correlation_id.as_deref(),
+        Some("79e265bc-d5de-4777-83e2-3f6e83e5dd83")
+    );
+    // The police send it, so it is read strictly: the officer's 警号 is required.
+    let no_badge = ack.replace("<jh>093047</jh>", "");
+    assert_eq!(
+        error(&no_badge),
+        "missing required field HCSL/slmj/jh (警号/工号)"
     );
 }
 

@@ -42,8 +42,10 @@ use contracts::model::hospital_discharge::{
     DischargeType, HospitalDischarge, MentalStateAssessment, NoticeType,
 };
 use contracts::model::hub_rejected::{HubRejected, RejectionReason, RejectionStage};
+use contracts::model::identity_check_ack::{AcceptanceDecision, IdentityCheckAck};
 use contracts::model::identity_check_request::IdentityCheckRequest;
 use contracts::model::identity_check_result::IdentityCheckResult;
+use contracts::model::identity_digest::{IdentityDigest, PersonDigest};
 use contracts::model::identity_update::{ChangeType, IdentityDelta, IdentityUpdate, SourceOfTruth};
 use contracts::model::incident_report::{
     CertificateIssuer, DeathDetails, IncidentReport, IncidentType, InvolvementRole, Notification,
@@ -179,6 +181,7 @@ verbatim!(
     ReferralOutcomeCode,
     HandoverDecision,
     RefusalReason,
+    AcceptanceDecision,
     ChangeType,
     SourceOfTruth,
     TreatmentCategory,
@@ -790,7 +793,7 @@ native_struct! {
     }
 }
 
-// ---------------------------------------------------------------- M03–M05 identity
+// ---------------------------------------------------------------- M03–M05D identity
 
 native_struct! {
     /// 协查申请 (`identityCheckRequest`).
@@ -807,6 +810,20 @@ native_struct! {
         requested_by: NStaff = "申请人",
         purpose_note: String = "查询事由",
         due_by: Option<Day> = "期望完成日期",
+    }
+}
+
+native_struct! {
+    /// 核查受理回执 (`identityCheckAck`).
+    struct NIdentityCheckAck => IdentityCheckAck {
+        request_id: String = "申请编号",
+        decision: AcceptanceDecision = "受理决定",
+        accepted_methods: Option<Vec<MatchMethod>> = "受理事项",
+        rejection_reason: Option<String> = "不予受理原因",
+        police_query_no: Option<String> = "公安受理编号",
+        handled_by: NStaff = "受理民警/单位",
+        acknowledged_at: BjTime = "受理时间",
+        expected_result_by: Option<Day> = "预计反馈日期",
     }
 }
 
@@ -864,6 +881,24 @@ native_struct! {
         evidence_ref: Option<String> = "依据引用",
         effective_at: BjTime = "生效时间",
         merged_into_person_id: Option<String> = "合并至",
+    }
+}
+
+native_struct! {
+    /// 人员摘要.
+    struct NPersonDigest => PersonDigest {
+        person_id: String = "人员标识",
+        identity_version: u64 = "身份版本号",
+        digest: String = "视图摘要",
+    }
+}
+
+native_struct! {
+    /// 身份视图摘要 (`identityDigest`).
+    struct NIdentityDigest => IdentityDigest {
+        view_at: BjTime = "摘要时间",
+        complete: bool = "是否全量",
+        persons: Vec<NPersonDigest> = "人员摘要",
     }
 }
 
@@ -1300,8 +1335,10 @@ macro_rules! with_native_type {
             T::PoliceEscortHandover => $f::<n::NEscortHandover>($($arg),*),
             T::HandoverAck => $f::<n::NHandoverAck>($($arg),*),
             T::IdentityCheckRequest => $f::<n::NIdentityCheckRequest>($($arg),*),
+            T::IdentityCheckAck => $f::<n::NIdentityCheckAck>($($arg),*),
             T::IdentityCheckResult => $f::<n::NIdentityCheckResult>($($arg),*),
             T::IdentityUpdate => $f::<n::NIdentityUpdate>($($arg),*),
+            T::IdentityDigest => $f::<n::NIdentityDigest>($($arg),*),
             T::HospitalAdmission => $f::<n::NHospitalAdmission>($($arg),*),
             T::AdmissionAck => $f::<n::NAdmissionAck>($($arg),*),
             T::HospitalDischarge => $f::<n::NHospitalDischarge>($($arg),*),
@@ -1344,9 +1381,12 @@ const FIELD_TABLES: &[&[(&str, &str)]] = &[
     NEscortHandover::FIELDS,
     NHandoverAck::FIELDS,
     NIdentityCheckRequest::FIELDS,
+    NIdentityCheckAck::FIELDS,
     NIdentityCheckResult::FIELDS,
     NIdentityDelta::FIELDS,
     NIdentityUpdate::FIELDS,
+    NPersonDigest::FIELDS,
+    NIdentityDigest::FIELDS,
     NAdmissionReason::FIELDS,
     NHospitalAdmission::FIELDS,
     NAdmissionAck::FIELDS,

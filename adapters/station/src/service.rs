@@ -7,9 +7,10 @@
 //!   adapter's listen address (`http://<listen_address>/api/v1/intakes`) and gets a
 //!   receipt (FORMAT.md §5) back: `201` accepted, `422` refused or malformed, `503` hub
 //!   unavailable (re-send the same document later);
-//! * the adapter POSTs the documents the station receives (转介单, 护送交接表, 核查结果, …) to
-//!   the station system (`<base_url>/api/v1/referrals`); any `2xx` is delivered, `5xx`,
-//!   `429` and `408` are retried, other `4xx` dead-lettered with the station's error body.
+//! * the adapter POSTs the documents the station receives (转介单, 护送交接表, 核查受理回执,
+//!   核查结果, …) to the station system (`<base_url>/api/v1/referrals`); any `2xx` is
+//!   delivered, `5xx`, `429` and `408` are retried, other `4xx` dead-lettered with the
+//!   station's error body.
 //!
 //! Every body is a JSON document `{"head": {…}, "data": {…}}` in UTF-8
 //! ([`CONTENT_TYPE`]); `head.docType` names the kind, so a document is understood without its
@@ -80,7 +81,7 @@ const fn resource(
 }
 
 /// Every resource, in catalogue order.
-pub const RESOURCES: [Resource; 21] = [
+pub const RESOURCES: [Resource; 23] = [
     resource(
         MessageType::Referral,
         "referral",
@@ -117,6 +118,13 @@ pub const RESOURCES: [Resource; 21] = [
         Direction::StationSends,
     ),
     resource(
+        MessageType::IdentityCheckAck,
+        "identityCheckAck",
+        "/api/v1/identity-check-acks",
+        "核查受理回执",
+        Direction::StationReceives,
+    ),
+    resource(
         MessageType::IdentityCheckResult,
         "identityCheckResult",
         "/api/v1/identity-check-results",
@@ -129,6 +137,13 @@ pub const RESOURCES: [Resource; 21] = [
         "/api/v1/identity-updates",
         "身份信息同步",
         Direction::Both,
+    ),
+    resource(
+        MessageType::IdentityDigest,
+        "identityDigest",
+        "/api/v1/identity-digests",
+        "身份视图摘要",
+        Direction::StationSends,
     ),
     resource(
         MessageType::HospitalAdmission,

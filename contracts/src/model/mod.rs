@@ -17,8 +17,10 @@ pub mod handover_ack;
 pub mod hospital_admission;
 pub mod hospital_discharge;
 pub mod hub_rejected;
+pub mod identity_check_ack;
 pub mod identity_check_request;
 pub mod identity_check_result;
+pub mod identity_digest;
 pub mod identity_update;
 pub mod incident_report;
 pub mod missing_person_match;
@@ -50,8 +52,10 @@ pub enum Payload {
     PoliceEscortHandover(police_escort_handover::PoliceEscortHandover),
     HandoverAck(handover_ack::HandoverAck),
     IdentityCheckRequest(identity_check_request::IdentityCheckRequest),
+    IdentityCheckAck(identity_check_ack::IdentityCheckAck),
     IdentityCheckResult(identity_check_result::IdentityCheckResult),
     IdentityUpdate(identity_update::IdentityUpdate),
+    IdentityDigest(identity_digest::IdentityDigest),
     HospitalAdmission(hospital_admission::HospitalAdmission),
     AdmissionAck(admission_ack::AdmissionAck),
     HospitalDischarge(hospital_discharge::HospitalDischarge),
@@ -123,8 +127,10 @@ impl Payload {
             (PoliceEscortHandover, 1) => PoliceEscortHandover,
             (HandoverAck, 1) => HandoverAck,
             (IdentityCheckRequest, 1) => IdentityCheckRequest,
+            (IdentityCheckAck, 1) => IdentityCheckAck,
             (IdentityCheckResult, 1) => IdentityCheckResult,
             (IdentityUpdate, 1) => IdentityUpdate,
+            (IdentityDigest, 1) => IdentityDigest,
             (HospitalAdmission, 1) => HospitalAdmission,
             (AdmissionAck, 1) => AdmissionAck,
             (HospitalDischarge, 1) => HospitalDischarge,
@@ -151,10 +157,11 @@ impl Payload {
     pub fn encode(&self) -> Result<Value, serde_json::Error> {
         encode_table!(self;
             ReferralV1, ReferralV2, ReferralOutcome, PoliceEscortHandover, HandoverAck,
-            IdentityCheckRequest, IdentityCheckResult, IdentityUpdate, HospitalAdmission,
-            AdmissionAck, HospitalDischarge, StationIntake, StationLeave, ReturnHomeNotice,
-            ReturnHomeReceipt, MissingPersonNotice, MissingPersonMatch, SettlementRequest,
-            SettlementDecision, IncidentReport, FollowUpVisit, HubRejected,
+            IdentityCheckRequest, IdentityCheckAck, IdentityCheckResult, IdentityUpdate,
+            IdentityDigest, HospitalAdmission, AdmissionAck, HospitalDischarge, StationIntake,
+            StationLeave, ReturnHomeNotice, ReturnHomeReceipt, MissingPersonNotice,
+            MissingPersonMatch, SettlementRequest, SettlementDecision, IncidentReport,
+            FollowUpVisit, HubRejected,
         )
     }
 }

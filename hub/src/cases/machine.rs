@@ -122,7 +122,9 @@ pub fn role(message_type: MessageType) -> Role {
         MessageType::IdentityUpdate => Role::MovesOn("/payload/change_type (DECEASED)"),
         MessageType::ReferralOutcome
         | MessageType::IdentityCheckRequest
+        | MessageType::IdentityCheckAck
         | MessageType::IdentityCheckResult
+        | MessageType::IdentityDigest
         | MessageType::AdmissionAck
         | MessageType::ReturnHomeNotice
         | MessageType::ReturnHomeReceipt
@@ -224,7 +226,9 @@ pub fn event(message_type: MessageType, payload: &Value) -> Event {
         MessageType::ReturnHomeNotice | MessageType::ReturnHomeReceipt => Event::ReturnHome,
         MessageType::ReferralOutcome
         | MessageType::IdentityCheckRequest
+        | MessageType::IdentityCheckAck
         | MessageType::IdentityCheckResult
+        | MessageType::IdentityDigest
         | MessageType::AdmissionAck
         | MessageType::MissingPersonNotice
         | MessageType::MissingPersonMatch
