@@ -104,6 +104,8 @@ pub struct TimelineEntry {
     pub recipients: Vec<Actor>,
     /// Where the script expected it (the example configuration's routes).
     pub expected: Vec<Actor>,
+    /// Who received the identity registry's IDENTITY_UPDATE it caused, in arrival order.
+    pub identity_updates_to: Vec<Actor>,
     /// The envelope's `case_id`, if any (absent before the station opened the case).
     pub case_id: Option<String>,
     /// The envelope's `sent_at`: when it happened in the story.
@@ -727,14 +729,20 @@ impl Demo<'_> {
 
         let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
         let mut pending: Vec<Actor> = message.script.expected.to_vec();
+        let mut pending_updates: Vec<Actor> = message.script.identity_updates_to.to_vec();
         let mut delivered: Vec<Actor> = Vec::new();
+        let mut updated: Vec<Actor> = Vec::new();
         let mut last = self.started.elapsed();
-        while !pending.is_empty() {
+        while !pending.is_empty() || !pending_updates.is_empty() {
             let event = match tokio::time::timeout_at(deadline, self.events.recv()).await {
                 Ok(Some(event)) => event,
                 Ok(None) => return Err(watchers_gone()),
                 Err(_) => {
-                    let missing: Vec<&str> = pending.iter().map(|a| a.as_str()).collect();
+                    let missing: Vec<&str> = pending
+                        .iter()
+                        .chain(&pending_updates)
+                        .map(|a| a.as_str())
+                        .collect();
                     return Err(DemoError::Timeout {
                         step,
                         message_type: message_type.to_owned(),
@@ -743,14 +751,23 @@ impl Demo<'_> {
                 }
             };
             let arrival = self.arrival(event, message)?;
-            match pending.iter().position(|r| *r == arrival.recipient) {
-                Some(at) if arrival.message_id == message.message_id => {
-                    pending.remove(at);
+            let from_registry = arrival.message_type == "IDENTITY_UPDATE"
+                && header_text(&arrival.headers, header::SENDER).as_deref() == Some("HUB");
+            let (waiting, arrived) = if from_registry {
+                (&mut pending_updates, &mut updated)
+            } else if arrival.message_id == message.message_id {
+                (&mut pending, &mut delivered)
+            } else {
+                return Err(self.unexpected(step, &arrival));
+            };
+            match waiting.iter().position(|r| *r == arrival.recipient) {
+                Some(at) => {
+                    waiting.remove(at);
+                    arrived.push(arrival.recipient);
                     let hop = self.record_hop(step, arrival)?;
-                    delivered.push(hop.recipient);
                     last = hop.after_start;
                 }
-                _ => return Err(self.unexpected(step, &arrival)),
+                None => return Err(self.unexpected(step, &arrival)),
             }
         }
         self.wait_until_quiet(message).await?;
@@ -761,6 +778,7 @@ impl Demo<'_> {
             sender,
             recipients: delivered,
             expected: message.script.expected.to_vec(),
+            identity_updates_to: updated,
             case_id: message.envelope_text("case_id"),
             sent_at: message.envelope_text("sent_at").unwrap_or_default(),
             delivered_after: last,
@@ -1015,10 +1033,29 @@ impl Demo<'_> {
                 entry.step,
                 story_time(&entry.sent_at),
                 entry.sender.as_str(),
-                format!("→ {}", recipients.join(", ")),
+                if recipients.is_empty() {
+                    "→ HUB (registry)".to_owned()
+                } else {
+                    format!("→ {}", recipients.join(", "))
+                },
                 format!("{} v{major}", entry.message_type),
                 elapsed(entry.delivered_after)
             )?;
+            if !entry.identity_updates_to.is_empty() {
+                let updated: Vec<&str> = entry
+                    .identity_updates_to
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect();
+                writeln!(
+                    out,
+                    " {:>2}  {:<11}  {:<8}  → {}: IDENTITY_UPDATE v1",
+                    "",
+                    "",
+                    "↳ HUB",
+                    updated.join(", ")
+                )?;
+            }
         }
         writeln!(out, "{rule}")?;
         let refused = self

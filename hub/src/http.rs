@@ -19,6 +19,8 @@
 //!   message of the case in accepted order with what each recipient received, and the
 //!   case's state history. Same tokens as the deadline board: an operator sees everything,
 //!   a department the messages it sent or received (else `404`, like an unknown case).
+//! * `GET /v1/identity/persons/{id}`, `/v1/identity/checks`, `/v1/identity/reviews`,
+//!   `/v1/identity/drift` — the identity registry ([`crate::identity::http`]).
 //! * `GET /healthz` — the process is up. `GET /readyz` — broker and store reachable.
 //!
 //! Invariant: a 202 means the message is durably in `ingress.<DEPT>`; the pipeline then
@@ -67,13 +69,26 @@ pub fn router<T: Transport>(state: Arc<HttpState<T>>) -> Router {
         .route("/v1/messages", post(submit::<T>))
         .route("/v1/deadlines", get(deadline_board::<T>))
         .route("/v1/cases/{id}/timeline", get(case_timeline::<T>))
+        .route(
+            "/v1/identity/persons/{id}",
+            get(crate::identity::http::person::<T>),
+        )
+        .route(
+            "/v1/identity/checks",
+            get(crate::identity::http::checks::<T>),
+        )
+        .route(
+            "/v1/identity/reviews",
+            get(crate::identity::http::reviews::<T>),
+        )
+        .route("/v1/identity/drift", get(crate::identity::http::drift::<T>))
         .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
         .route("/readyz", get(ready::<T>))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 
-fn problem(status: StatusCode, title: &str, violations: Value) -> Response {
+pub(crate) fn problem(status: StatusCode, title: &str, violations: Value) -> Response {
     (
         status,
         axum::Json(json!({ "status": status.as_u16(), "title": title, "violations": violations })),
@@ -109,6 +124,32 @@ fn unauthorized(which: &str) -> Response {
         HttpHeaderValue::from_static("Bearer"),
     );
     response
+}
+
+/// Who reads: an operator, or a department by its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// An operator token (`http.ops_token_sha256`).
+    Ops,
+    /// A department's token.
+    Department(Actor),
+}
+
+/// The reader of a request (`None`: answer [`unauthorized_reader`]).
+pub(crate) fn reader<T>(state: &HttpState<T>, headers: &HeaderMap) -> Option<Reader> {
+    let token = bearer(headers).unwrap_or_default();
+    if state.config.is_ops_token(token) {
+        return Some(Reader::Ops);
+    }
+    state
+        .config
+        .department_of_token(token)
+        .map(Reader::Department)
+}
+
+/// The `401` for a request with neither an operator's nor a department's token.
+pub(crate) fn unauthorized_reader() -> Response {
+    unauthorized("an operator's or your department's token")
 }
 
 async fn submit<T: Transport>(
@@ -270,14 +311,10 @@ async fn deadline_board<T: Transport>(
     State(state): State<Arc<HttpState<T>>>,
     headers: HeaderMap,
 ) -> Response {
-    let token = bearer(&headers).unwrap_or_default();
-    let department = if state.config.is_ops_token(token) {
-        None
-    } else {
-        match state.config.department_of_token(token) {
-            Some(department) => Some(department),
-            None => return unauthorized("an operator's or your department's token"),
-        }
+    let department = match reader(&state, &headers) {
+        None => return unauthorized_reader(),
+        Some(Reader::Ops) => None,
+        Some(Reader::Department(department)) => Some(department),
     };
     let read = board::read(
         &state.store,
@@ -308,14 +345,10 @@ async fn case_timeline<T: Transport>(
     Path(case_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let token = bearer(&headers).unwrap_or_default();
-    let department = if state.config.is_ops_token(token) {
-        None
-    } else {
-        match state.config.department_of_token(token) {
-            Some(department) => Some(department),
-            None => return unauthorized("an operator's or your department's token"),
-        }
+    let department = match reader(&state, &headers) {
+        None => return unauthorized_reader(),
+        Some(Reader::Ops) => None,
+        Some(Reader::Department(department)) => Some(department),
     };
     match crate::cases::timeline(&state.store, &case_id).await {
         Ok(timeline) => {

@@ -42,6 +42,7 @@ pub mod dead_letters;
 pub mod deadlines;
 pub mod demo;
 pub mod http;
+pub mod identity;
 pub mod ingress;
 pub mod pipeline;
 pub mod recoverability;

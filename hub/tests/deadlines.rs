@@ -777,8 +777,20 @@ async fn an_unidentified_person_gets_a_dna_reminder_and_a_settlement_prompt() {
         [0, 1, 0, 1]
     );
 
-    // Three months after intake, still unidentified.
+    // Three months after intake, still unidentified — and the police never reported the
+    // DNA sample they had one month to take: the police and the station are told.
     clock.set(at("2026-05-13T15:59:00+08:00"));
+    for department in [Actor::Police, Actor::Station] {
+        let notice = hub
+            .expect_escalation(department, "dna_sampling_1_month", "TCJZ-HC-2025-0150", 1)
+            .await;
+        assert!(
+            notice["payload"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("DNA_SAMPLING")
+        );
+    }
     let board = hub.ops_board().await;
     assert_eq!(
         entries(&board, "due_soon", "settlement_after_3_months").len(),
@@ -815,7 +827,10 @@ async fn an_unidentified_person_gets_a_dna_reminder_and_a_settlement_prompt() {
         compliance(&board, "settlement_after_3_months"),
         [0, 1, 0, 1]
     );
-    assert!(board["breached"].as_array().unwrap().is_empty(), "{board}");
+    // Only the DNA sample stays breached: the police never reported it.
+    let breached = board["breached"].as_array().unwrap();
+    assert_eq!(breached.len(), 1, "{board}");
+    assert_eq!(breached[0]["rule"], "dna_sampling_1_month");
     hub.stop_and_assert_nothing_else_delivered().await;
 }
 
@@ -1168,6 +1183,7 @@ fn the_example_declares_every_rule_of_the_issue() {
             "stay_over_10_days",
             "settlement_after_3_months",
             "dna_request_7_working_days",
+            "dna_sampling_1_month",
             "handover_ack",
             "minor_follow_up_visits",
         ]
@@ -1205,6 +1221,10 @@ fn example_trigger(rule: &str) -> (Value, Actor) {
         "settlement_after_3_months" | "dna_request_7_working_days" => {
             (intake("unidentified_hospital_transfer"), Actor::Station)
         }
+        "dna_sampling_1_month" => (
+            fixture("IDENTITY_CHECK_REQUEST/v1/valid/face_and_dna_sampling.json"),
+            Actor::Station,
+        ),
         "handover_ack" => (handover("TCGA-HS-1"), Actor::Police),
         "minor_follow_up_visits" => (
             fixture("RETURN_HOME_NOTICE/v1/valid/minor_escort_to_origin_station.json"),
@@ -1295,7 +1315,7 @@ fn assert_problem(problems: &[ConfigProblem], path: &str, fragment: &str) {
 
 #[test]
 fn deadline_rule_problems_are_reported_with_their_paths() {
-    // The example has 9 rules: the bad ones are deadlines.rules[9] and [10].
+    // The example has 10 rules: the bad ones are deadlines.rules[10] and [11].
     let problems = problems_of(
         r#"
 [[deadlines.rules]]
@@ -1330,7 +1350,7 @@ description = "${trigger:/payload/no_such_field}"
 not_a_field = "x"
 "#,
     );
-    let a = "deadlines.rules[9]";
+    let a = "deadlines.rules[10]";
     assert_problem(&problems, &format!("{a}.name"), "not a rule name");
     assert_problem(&problems, &format!("{a}.description"), "must say");
     assert_problem(
@@ -1358,7 +1378,7 @@ not_a_field = "x"
         &format!("{a}.escalation.legal_basis"),
         "at least one",
     );
-    let b = "deadlines.rules[10]";
+    let b = "deadlines.rules[11]";
     assert_problem(&problems, &format!("{b}.name"), "already named");
     assert_problem(&problems, &format!("{b}.trigger.when.pointer"), "no field");
     assert_problem(&problems, &format!("{b}.due"), "at least 1");
@@ -1414,7 +1434,7 @@ clock_start = "ACCEPTED"
 due = { hours = 1 }
 "#,
     );
-    assert_problem(&problems, "deadlines.rules[9]", "met_by or closed_by");
+    assert_problem(&problems, "deadlines.rules[10]", "met_by or closed_by");
 
     let text = std::fs::read_to_string(example_path())
         .unwrap()

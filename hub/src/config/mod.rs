@@ -81,6 +81,10 @@ pub struct HubConfig {
     /// The deadline engine: working-day calendar and rules (`[[deadlines.rules]]`).
     #[serde(default)]
     pub deadlines: DeadlinesConfig,
+    /// The identity registry: who hears of every identity change, and the due dates of
+    /// identity checks (`[identity]`).
+    #[serde(default)]
+    pub identity: crate::identity::IdentityConfig,
 }
 
 /// Transport selection: `[transport.amqp]` present → RabbitMQ; otherwise the embedded

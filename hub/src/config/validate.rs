@@ -37,6 +37,7 @@ impl HubConfig {
         v.authorization();
         v.routes();
         v.deadlines();
+        v.identity();
         if v.problems.is_empty() {
             Ok(())
         } else {
@@ -402,13 +403,17 @@ impl<'a> Validator<'a> {
                 if !self.check_type(&path, message_type) {
                     continue;
                 }
+                let registry_owned = message_type
+                    .parse::<MessageType>()
+                    .is_ok_and(crate::identity::owns);
                 if message_type == HUB_REJECTED {
                     self.problem(path, "only the hub sends HUB_REJECTED");
-                } else if !config
-                    .routes
-                    .routes()
-                    .iter()
-                    .any(|r| &r.message_type == message_type)
+                } else if !registry_owned
+                    && !config
+                        .routes
+                        .routes()
+                        .iter()
+                        .any(|r| &r.message_type == message_type)
                 {
                     self.problem(
                         path,
@@ -435,6 +440,18 @@ impl<'a> Validator<'a> {
             let base = format!("routes[{index}]");
             let message_type = route.message_type.as_str();
             let known = self.check_type(&format!("{base}.message_type"), message_type);
+            if let Ok(t) = message_type.parse::<MessageType>()
+                && crate::identity::owns(t)
+            {
+                self.problem(
+                    format!("{base}.message_type"),
+                    format!(
+                        "{message_type} is distributed by the identity registry (to the \
+                         subscribers in [identity] and the departments linked to the person), \
+                         not by routes; remove this route"
+                    ),
+                );
+            }
             if route.recipients.is_empty() {
                 self.problem(
                     format!("{base}.recipients"),
@@ -570,6 +587,19 @@ impl<'a> Validator<'a> {
 }
 
 impl Validator<'_> {
+    fn identity(&mut self) {
+        let config = self.config;
+        for (path, message) in config.identity.problems(|department| {
+            config.departments.contains_key(&department).then(|| {
+                config
+                    .authorization
+                    .may_receive(department, MessageType::IdentityUpdate.as_str())
+            })
+        }) {
+            self.problem(path, message);
+        }
+    }
+
     fn deadlines(&mut self) {
         let deadlines = &self.config.deadlines;
         if deadlines.poll_interval_ms == 0 {

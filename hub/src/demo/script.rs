@@ -57,6 +57,9 @@ pub(super) struct ScriptedMessage {
     pub(super) overlay: Value,
     /// Who the example configuration routes it to.
     pub(super) expected: &'static [Actor],
+    /// Who receives the identity registry's IDENTITY_UPDATE this message causes (sender
+    /// HUB): the subscribers and the departments linked to the person.
+    pub(super) identity_updates_to: &'static [Actor],
 }
 
 macro_rules! fixture {
@@ -205,6 +208,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Station],
+            identity_updates_to: &[],
         },
         // 1
         ScriptedMessage {
@@ -241,6 +245,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Station],
+            identity_updates_to: &[],
         },
         // 2
         ScriptedMessage {
@@ -259,6 +264,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Police],
+            identity_updates_to: &[],
         },
         // 3
         ScriptedMessage {
@@ -310,6 +316,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Civil, Actor::Police],
+            identity_updates_to: &[],
         },
         // 4
         ScriptedMessage {
@@ -335,6 +342,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Grid],
+            identity_updates_to: &[],
         },
         // 5
         ScriptedMessage {
@@ -364,6 +372,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Police],
+            identity_updates_to: &[],
         },
         // 6
         ScriptedMessage {
@@ -391,38 +400,40 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Station],
+            // The registry verifies him (version 2) and tells the station, the police and
+            // civil affairs (the subscribers of domain.md §7.4 M05).
+            identity_updates_to: &[Actor::Station, Actor::Police, Actor::Civil],
         },
         // 7
         ScriptedMessage {
             scene: "5 · 身份同步 Identity update: everyone linked to him learns who he is",
-            story: "The station publishes the verified identity (version 2) to the police and civil affairs.",
+            story: "The station adds what his son told the police: the name he goes by and where he lived (version 3).",
             sender: Actor::Station,
             message_type: "IDENTITY_UPDATE",
             fixture: fixture!("IDENTITY_UPDATE/v1/valid/verified_by_population_db.json"),
             answers: None,
             overlay: json!({
                 "case_id": CASE_ID,
-                "receiver_org_codes": [POLICE_ORG, CIVIL_ORG],
+                "receiver_org_codes": [],
                 "sent_at": "2025-03-01T12:05:09+08:00",
                 "payload": {
                     "person_id": PERSON_ID,
                     "case_id": CASE_ID,
-                    "identity_version": 2,
+                    "identity_version": 3,
+                    "change_type": "CORRECTED",
+                    "source_of_truth": "FAMILY",
                     "changed_fields": {
-                        "identity_status": "VERIFIED_POLICE",
-                        "name": "王根宝",
-                        "birth_date": "1946-11-08",
-                        "ethnicity_code": "01",
-                        "id_doc_type": "111",
-                        "id_number": "341221194611083213",
-                        "household_region_code": "341221",
-                        "household_address": "安徽省阜阳市临泉县城关街道南门社区东风路27号"
+                        "alias_names": ["王老汉"],
+                        "residence_address": "安徽省阜阳市临泉县城关街道南门社区东风路27号"
                     },
                     "evidence_ref": "TCJZ-HC-2025-0142",
-                    "effective_at": "2025-03-01T11:20:00+08:00"
+                    "effective_at": "2025-03-01T12:00:00+08:00"
                 }
             }),
-            expected: &[Actor::Police, Actor::Civil],
+            // The registry, not the route table, distributes identity changes: the station's
+            // change becomes version 3 and reaches every subscriber, the station included.
+            expected: &[],
+            identity_updates_to: &[Actor::Station, Actor::Police, Actor::Civil],
         },
         // 8
         ScriptedMessage {
@@ -454,6 +465,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Health],
+            identity_updates_to: &[],
         },
         // 9
         ScriptedMessage {
@@ -477,6 +489,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Station],
+            identity_updates_to: &[],
         },
         // 10
         ScriptedMessage {
@@ -508,6 +521,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Station],
+            identity_updates_to: &[],
         },
         // 11
         ScriptedMessage {
@@ -536,6 +550,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Origin],
+            identity_updates_to: &[],
         },
         // 12
         ScriptedMessage {
@@ -561,6 +576,7 @@ pub(super) fn case() -> Vec<ScriptedMessage> {
                 }
             }),
             expected: &[Actor::Station],
+            identity_updates_to: &[],
         },
     ]
 }
@@ -615,10 +631,13 @@ mod tests {
     }
 
     #[test]
-    fn replies_answer_earlier_messages_and_every_message_has_recipients() {
+    fn replies_answer_earlier_messages_and_every_message_reaches_someone() {
         let case = case();
         for (index, message) in case.iter().enumerate() {
-            assert!(!message.expected.is_empty(), "message {index}");
+            assert!(
+                !message.expected.is_empty() || !message.identity_updates_to.is_empty(),
+                "message {index}"
+            );
             if let Some(answered) = message.answers {
                 assert!(answered < index, "message {index} answers a later one");
             }

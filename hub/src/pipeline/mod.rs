@@ -94,6 +94,12 @@ pub enum PipelineError {
     Encode(#[from] serde_json::Error),
 }
 
+impl From<sqlx::Error> for PipelineError {
+    fn from(error: sqlx::Error) -> Self {
+        PipelineError::Store(StoreError::from(error))
+    }
+}
+
 impl PipelineError {
     /// Whether trying again later can help.
     pub fn is_transient(&self) -> bool {
@@ -317,8 +323,14 @@ impl Pipeline {
             return Ok(Ok(Verdict::Duplicate { message_id }));
         }
 
-        let recipients = self.resolve_recipients(message_type, message).await?;
-        if recipients.is_empty() {
+        // The identity registry, not the route table, distributes the types it owns.
+        let registry_owned = crate::identity::owns(message_type);
+        let recipients = if registry_owned {
+            Vec::new()
+        } else {
+            self.resolve_recipients(message_type, message).await?
+        };
+        if recipients.is_empty() && !registry_owned {
             return Ok(Err(Refusal(
                 RejectionStage::Unroutable,
                 reason(
@@ -358,9 +370,10 @@ impl Pipeline {
             case_id,
             body_sha256: crate::store::sha256_hex(raw),
         };
-        let deadline_plan =
-            self.deadlines
-                .plan(message_type.as_str(), message, sender, self.deadlines.now());
+        let now = self.deadlines.now();
+        let deadline_plan = self
+            .deadlines
+            .plan(message_type.as_str(), message, sender, now);
         Ok(Ok(match self.store.begin_accept(&accepted).await? {
             BeginAccept::Duplicate { .. } => Verdict::Duplicate { message_id },
             BeginAccept::New(mut tx) => {
@@ -390,10 +403,49 @@ impl Pipeline {
                         )));
                     }
                 }
-                let applied = self
+                let identity_message = crate::identity::IdentityMessage {
+                    message_id: &message_id,
+                    message_type,
+                    sender,
+                    case_id: accepted.case_id.as_deref(),
+                    message,
+                };
+                let effects = match crate::identity::store::apply(
+                    tx.connection(),
+                    self,
+                    &identity_message,
+                    now,
+                )
+                .await?
+                {
+                    Ok(effects) => effects,
+                    Err(refusal) => {
+                        // Dropping the transaction rolls back everything: nothing changes.
+                        drop(tx);
+                        return Ok(Err(Refusal(
+                            RejectionStage::Contract,
+                            reason(refusal.pointer, refusal.code, refusal.message),
+                        )));
+                    }
+                };
+                let mut applied = self
                     .deadlines
                     .apply(tx.connection(), &deadline_plan)
                     .await?;
+                // The hub's own identity updates meet deadlines too (e.g. identified before
+                // the DNA request was due).
+                for update in &effects.messages {
+                    let plan = self.deadlines.plan(
+                        MessageType::IdentityUpdate.as_str(),
+                        update,
+                        Actor::Hub,
+                        now,
+                    );
+                    let more = self.deadlines.apply(tx.connection(), &plan).await?;
+                    applied.armed += more.armed;
+                    applied.met += more.met;
+                }
+                planned.extend(effects.planned);
                 tx.commit(planned).await?;
                 if applied.armed > 0 || applied.met > 0 {
                     self.deadlines.wake_engine();

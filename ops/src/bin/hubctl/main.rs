@@ -3,7 +3,9 @@
 //! Today: the contract catalogue (`hubctl contracts list | validate | fields | check`), the
 //! broker (`hubctl rabbitmq setup | definitions`), the dead letters in the hub's store
 //! (`hubctl dead-letters list | show | replay`), the deadline board (`hubctl deadlines`) and
-//! case timelines (`hubctl case timeline CASE_ID`). Queues and traces join as the hub grows. Operator guide: `ops/README.md`.
+//! case timelines (`hubctl case timeline CASE_ID`), the identity registry (`hubctl identity
+//! drift | checks | reviews | show`). Queues and traces join as the hub grows. Operator guide:
+//! `ops/README.md`.
 //!
 //! Exit codes: 0 success; 1 the checked thing is bad (an invalid message, an uncovered
 //! breaking change, a dead letter that is unknown or could not be replayed); 2 hubctl could
@@ -13,6 +15,7 @@ mod case_cmd;
 mod contracts_cmd;
 mod dead_letters_cmd;
 mod deadlines_cmd;
+mod identity_cmd;
 mod rabbitmq_cmd;
 
 use std::process::ExitCode;
@@ -44,6 +47,10 @@ enum Command {
     /// Show a case: its timeline across departments and its state history.
     #[command(subcommand)]
     Case(case_cmd::CaseCommand),
+    /// The identity registry: drift per department, tracked identity checks, CONFLICT
+    /// reviews, one person's record.
+    #[command(subcommand)]
+    Identity(identity_cmd::IdentityCommand),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +61,7 @@ fn main() -> ExitCode {
         Command::DeadLetters(command) => dead_letters_cmd::run(command),
         Command::Deadlines(args) => deadlines_cmd::run(args),
         Command::Case(command) => case_cmd::run(command),
+        Command::Identity(command) => identity_cmd::run(command),
     };
     match outcome {
         Ok(code) => code,
