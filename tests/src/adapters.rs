@@ -89,6 +89,8 @@ pub fn runtime_config(broker: &TestBroker, department: Actor, store_path: &Path)
         },
         amqp: Some(amqp),
         store_path: store_path.to_owned(),
+        // Identity reports only where a test asks for them (`AdapterRig::start_with`).
+        identity_digest_interval_s: 0,
     }
 }
 
@@ -103,6 +105,7 @@ pub struct AdapterRig {
     pub adapter: RunningAdapter,
     /// The adapter's broker connection (as the department's user).
     pub transport: AmqpTransport,
+    store_path: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -110,11 +113,22 @@ impl AdapterRig {
     /// Starts the simulator and the adapter. The broker topology must already be declared
     /// (by the hub, or by [`declare_topology`]): a department's user may not declare it.
     pub async fn start(broker: &TestBroker, department: Actor) -> AdapterRig {
+        Self::start_with(broker, department, |_| {}).await
+    }
+
+    /// [`AdapterRig::start`] with the runtime settings of [`runtime_config`] changed by
+    /// `change` first.
+    pub async fn start_with(
+        broker: &TestBroker,
+        department: Actor,
+        change: impl FnOnce(&mut RuntimeConfig),
+    ) -> AdapterRig {
         let sim = Simulator::start(sim_department(department), SimConfig::default())
             .await
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let runtime = runtime_config(broker, department, &dir.path().join("adapter.sqlite"));
+        let mut runtime = runtime_config(broker, department, &dir.path().join("adapter.sqlite"));
+        change(&mut runtime);
         let assembled = assemble(&department_config(department, &sim)).unwrap();
         let transport = broker.department(department).await;
         let store = AdapterStore::open(&runtime.store_path).await.unwrap();
@@ -126,8 +140,14 @@ impl AdapterRig {
             sim,
             adapter,
             transport,
+            store_path: runtime.store_path,
             _dir: dir,
         }
+    }
+
+    /// The adapter's SQLite file (open while it runs; other processes may read it).
+    pub fn store_path(&self) -> &Path {
+        &self.store_path
     }
 
     /// Where the department system sends to: an HTTP URL, or `host:port` for MLLP.
@@ -147,6 +167,66 @@ impl AdapterRig {
     }
 }
 
+impl AdapterRig {
+    /// Stops the adapter and its broker connection but keeps the simulator running and the
+    /// store file in place: what a restart of the adapter, or a restore of its store from a
+    /// backup, starts from ([`StoppedAdapter::restart`]).
+    pub async fn stop_adapter(self) -> StoppedAdapter {
+        self.adapter.stop().await;
+        self.transport.shutdown().await;
+        StoppedAdapter {
+            department: self.department,
+            sim: self.sim,
+            store_path: self.store_path,
+            _dir: self._dir,
+        }
+    }
+}
+
+/// An [`AdapterRig`] whose adapter is stopped: the simulator of the department's system
+/// runs on (deliveries wait in the department's queue), the store file stays.
+#[derive(Debug)]
+pub struct StoppedAdapter {
+    /// The department.
+    pub department: Actor,
+    /// The simulator of its system, still running.
+    pub sim: Simulator,
+    store_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl StoppedAdapter {
+    /// The adapter's SQLite file (closed: the test may replace or rewrite it).
+    pub fn store_path(&self) -> &Path {
+        &self.store_path
+    }
+
+    /// Starts the adapter again, with the runtime settings of [`runtime_config`], on the same
+    /// store file and simulator and a new broker connection.
+    pub async fn restart(self, broker: &TestBroker) -> AdapterRig {
+        let runtime = runtime_config(broker, self.department, &self.store_path);
+        let assembled = assemble(&department_config(self.department, &self.sim)).unwrap();
+        let transport = broker.department(self.department).await;
+        let store = AdapterStore::open(&runtime.store_path).await.unwrap();
+        let adapter = start(assembled, transport.clone(), store, &runtime)
+            .await
+            .unwrap();
+        AdapterRig {
+            department: self.department,
+            sim: self.sim,
+            adapter,
+            transport,
+            store_path: self.store_path,
+            _dir: self._dir,
+        }
+    }
+
+    /// Stops the simulator.
+    pub async fn stop(self) {
+        self.sim.shutdown().await;
+    }
+}
+
 /// Declares the hub's topology in the test vhost (as the hub user) and returns that
 /// connection, for tests that run adapters without a hub.
 pub async fn declare_topology(broker: &TestBroker) -> AmqpTransport {
@@ -160,3 +240,47 @@ pub async fn declare_topology(broker: &TestBroker) -> AmqpTransport {
 
 /// A bound for every wait in adapter tests.
 pub const ADAPTER_WAIT: Duration = Duration::from_secs(30);
+
+/// The `adapter` binary of this build's target directory and profile, (re)built first (as
+/// [`crate::process::hub_binary`] does for the hub).
+pub async fn adapter_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test binary>
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+    let target_dir = profile_dir.parent().unwrap().to_path_buf();
+    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+        "debug" => "dev".to_owned(),
+        other => other.to_owned(),
+    };
+    let binary = profile_dir.join(format!("adapter{}", std::env::consts::EXE_SUFFIX));
+    let mut build = tokio::process::Command::new(env!("CARGO"));
+    build
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "adapter",
+            "--bin",
+            "adapter",
+            "--profile",
+            &profile,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(repo_root())
+        .kill_on_drop(true);
+    let status = tokio::time::timeout(Duration::from_secs(900), build.status())
+        .await
+        .expect("building the adapter binary took more than 15 minutes")
+        .unwrap();
+    assert!(
+        status.success(),
+        "cargo build -p adapter --bin adapter failed"
+    );
+    assert!(
+        binary.exists(),
+        "{} missing after the build",
+        binary.display()
+    );
+    binary
+}

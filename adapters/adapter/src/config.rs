@@ -10,6 +10,7 @@
 //!
 //! [runtime]
 //! store_path = "data/adapter-station.sqlite"
+//! identity_digest_interval_s = 3600      # IDENTITY_DIGEST to the hub; 0 = off
 //! [runtime.amqp]
 //! url = "amqp://station:secret@127.0.0.1:5672/%2f"   # the department's own broker user
 //! ```

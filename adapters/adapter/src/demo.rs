@@ -520,6 +520,8 @@ fn adapter_config(
                 retry_delays_ms: hub.transport.retry_delays_ms(),
                 ..OutboundConfig::default()
             },
+            // The demo plays one case in seconds; no periodic identity reports.
+            identity_digest_interval_s: 0,
         },
     };
     config

@@ -3,12 +3,13 @@
 //!
 //! * [`config`] — the file: `[department]` (tagged by `department = "POLICE"` …, holding
 //!   that department's own settings) and `[runtime]` (hub connection, store, outbound
-//!   policy);
+//!   policy, identity report interval);
 //! * [`departments`] — for each department, how its adapter is assembled: codec, decode
 //!   context, link to its system, and which listener it needs (HTTP or MLLP);
 //! * [`mllp`] — the MLLP listener and link of the HEALTH adapter (TCP, framing from
 //!   `adapter_health::mllp`);
-//! * [`run`] — starts the listener and the outbound loop on a transport and stops them;
+//! * [`run`] — starts the listener, the outbound loop and the periodic identity report on
+//!   a transport and stops them;
 //! * [`demo`] — `adapter demo`: the hub, the five adapters and the department systems'
 //!   simulators in one process, one case carried through the systems' native formats.
 //!

@@ -5,19 +5,23 @@
 //! * `adapter check-config --config adapter.toml` — validate without I/O.
 //! * `adapter refused --config adapter.toml [--limit N]` — the inbound documents this
 //!   adapter refused, with the reasons given to the department.
+//! * `adapter identity-digest --config adapter.toml` — report the adapter's identity view
+//!   to the hub once (`IDENTITY_DIGEST` to the department's ingress, as its broker user),
+//!   print how many persons were reported, exit 0 (non-zero when the hub did not confirm).
 //! * `adapter demo` — no configuration, nothing installed: the hub (embedded transport), the
 //!   five adapters and a simulator of each department system in this process, one case
 //!   carried through the systems' native formats ([`adapter::demo`]); exits non-zero with
 //!   the reason when a step does not arrive in time.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use adapter::config::AdapterConfig;
 use adapter::departments::assemble;
+use adapter_runtime::identity::{ReportingDepartment, report_identity_digest};
 use adapter_runtime::store::AdapterStore;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use hub::transport::amqp::AmqpTransport;
+use hub::transport::amqp::{AmqpConfig, AmqpTransport};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,6 +55,12 @@ enum Command {
         /// How many.
         #[arg(long, default_value_t = 20)]
         limit: u32,
+    },
+    /// Report the adapter's identity view to the hub once (IDENTITY_DIGEST) and exit.
+    IdentityDigest {
+        /// The adapter's configuration file.
+        #[arg(long)]
+        config: PathBuf,
     },
     /// Play one case through the hub and all five adapters in this process, as the
     /// department systems see it (no RabbitMQ, no configuration).
@@ -102,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run { config } => run(config).await,
+        Command::IdentityDigest { config } => identity_digest(config).await,
         Command::Demo => {
             let mut stdout = std::io::stdout();
             adapter::demo::run_demo(&mut stdout)
@@ -112,8 +123,8 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn run(path: PathBuf) -> anyhow::Result<()> {
-    let config = AdapterConfig::load(&path)?;
+/// The `[runtime.amqp]` settings an adapter on its own needs.
+fn amqp_of(config: &AdapterConfig, path: &Path) -> anyhow::Result<AmqpConfig> {
     let Some(amqp) = config.runtime.amqp.clone() else {
         bail!(
             "{}: [runtime.amqp] is required to run an adapter on its own (the hub's RabbitMQ, \
@@ -121,6 +132,39 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
             path.display()
         );
     };
+    Ok(amqp)
+}
+
+async fn identity_digest(path: PathBuf) -> anyhow::Result<()> {
+    let config = AdapterConfig::load(&path)?;
+    let amqp = amqp_of(&config, &path)?;
+    let assembled = assemble(&config.department)?;
+    let reporting = ReportingDepartment::of(&*assembled.adapter);
+    let store = AdapterStore::open(&config.runtime.store_path)
+        .await
+        .with_context(|| format!("opening {}", config.runtime.store_path.display()))?;
+    let transport = AmqpTransport::connect(amqp, Vec::new())
+        .await
+        .context("connecting to the hub's RabbitMQ")?;
+    let reported = report_identity_digest(&transport, &store, &reporting).await;
+    transport.shutdown().await;
+    store.close().await;
+    let report = reported.context("reporting the identity view to the hub")?;
+    println!(
+        "{} adapter: reported {} person(s) in {} IDENTITY_DIGEST message(s) to ingress.{} \
+         (view at {}).",
+        reporting.department.as_str(),
+        report.persons,
+        report.messages,
+        reporting.department.as_str(),
+        report.view_at
+    );
+    Ok(())
+}
+
+async fn run(path: PathBuf) -> anyhow::Result<()> {
+    let config = AdapterConfig::load(&path)?;
+    let amqp = amqp_of(&config, &path)?;
     let assembled = assemble(&config.department)?;
     let transport = AmqpTransport::connect(amqp, Vec::new())
         .await

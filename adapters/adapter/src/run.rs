@@ -1,5 +1,6 @@
-//! Starting and stopping one adapter on a hub transport: its listener (HTTP or MLLP) and
-//! its outbound loop, sharing one store and one shutdown signal.
+//! Starting and stopping one adapter on a hub transport: its listener (HTTP or MLLP), its
+//! outbound loop and its periodic identity report (`IDENTITY_DIGEST`, when
+//! `identity_digest_interval_s` is not 0), sharing one store and one shutdown signal.
 //!
 //! Invariants:
 //! * [`start`] returns only when the listener is bound and the delivery queue is being
@@ -15,6 +16,7 @@ use adapter_runtime::RuntimeConfig;
 use adapter_runtime::RuntimeError;
 use adapter_runtime::adapter::Adapter;
 use adapter_runtime::http_listener;
+use adapter_runtime::identity::{ReportingDepartment, report_periodically};
 use adapter_runtime::inbound::Inbound;
 use adapter_runtime::outbound::Outbound;
 use adapter_runtime::store::AdapterStore;
@@ -114,9 +116,21 @@ where
             (listener.local_addr, listener.task)
         }
     };
+    let outbound_shutdown = shutdown_rx.clone();
     let outbound_task = tokio::spawn(async move {
-        outbound.run_consumer(consumer, shutdown_rx).await;
+        outbound.run_consumer(consumer, outbound_shutdown).await;
     });
+    let mut tasks = vec![listener_task, outbound_task];
+    if let Some(every) = runtime.identity_digest_interval() {
+        let reporting = ReportingDepartment::of(&*assembled.adapter);
+        tasks.push(tokio::spawn(report_periodically(
+            transport,
+            store.clone(),
+            reporting,
+            every,
+            shutdown_rx,
+        )));
+    }
     tracing::info!(
         message = "Adapter started.",
         department = department.as_str(),
@@ -127,6 +141,6 @@ where
         inbound_addr,
         store,
         shutdown,
-        tasks: vec![listener_task, outbound_task],
+        tasks,
     })
 }

@@ -26,6 +26,14 @@ fn every_example_configuration_assembles() {
         let assembled = assemble(&config.department).unwrap();
         let mllp = matches!(assembled.listener, Listener::Mllp { .. });
         assert_eq!(mllp, department == Actor::Health, "{file}");
+        // Identity views are reported where IDENTITY_UPDATE is received.
+        let receives_identity_updates =
+            matches!(department, Actor::Police | Actor::Health | Actor::Station);
+        assert_eq!(
+            config.runtime.identity_digest_interval().is_some(),
+            receives_identity_updates,
+            "{file}"
+        );
         seen.push(department);
     }
     assert_eq!(seen.len(), 5);

@@ -48,6 +48,28 @@
 //!    after consecutive failures; while it is open nothing is sent and no attempt is
 //!    counted — the delivery in hand waits (holding the department's order), then one probe
 //!    goes out; when the system is back, deliveries flow again, each once.
+//! 9. **Identities never move backwards.** The adapter keeps, per person, the
+//!    `identity_version` and view (`changed_fields`) of the last `IDENTITY_UPDATE` the
+//!    department system accepted ([`crate::store`], table `identity_views`). An
+//!    `IDENTITY_UPDATE` whose version is *strictly older* than the one held is acknowledged
+//!    without calling the department system, logged with the held and offered versions and
+//!    kept as settled-stale (table `identity_settled_stale`); one of an *equal or newer*
+//!    version is delivered like any other (an equal one is the hub's reconciliation re-send,
+//!    under a new `message_id`), and once the department accepted it the view, its digest
+//!    ([`hub::identity::digest::view_digest`]) and the `delivered` record are written in one
+//!    store transaction, whose upsert never lowers a held version. Hub updates carry the
+//!    whole record the department may see, so applying only the newest converges whatever
+//!    the order of arrival.
+//!
+//! **Reconciliation** (adapter → hub):
+//!
+//! 10. **The view is reported as digests.** The adapter publishes `IDENTITY_DIGEST` messages
+//!     ([`crate::identity`]) to the hub's ingress — periodically and on demand, the way
+//!     inbound messages are published (same transport, same confirm, the department's own
+//!     broker user): every person's held version and digest, at most
+//!     [`crate::identity::MAX_PERSONS_PER_DIGEST`] per message; a report that fits one
+//!     message says `complete: true`. The hub compares them with what it last sent and
+//!     re-sends what differs.
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! [`RuntimeConfig`]: the settings every adapter shares (the hub connection, the adapter's
-//! store, the outbound retry and breaker policy). Each department's own settings (its
+//! store, the outbound retry and breaker policy, how often the identity view is reported). Each department's own settings (its
 //! system's address, where the adapter listens for it, organisation code, timeouts) live in
 //! its crate's `config`.
 //!
@@ -32,10 +32,24 @@ pub struct RuntimeConfig {
     /// Outbound delivery policy.
     #[serde(default)]
     pub outbound: OutboundConfig,
+    /// Seconds between two reports of the adapter's identity view to the hub
+    /// (`IDENTITY_DIGEST`, [`crate::identity`]); the first report goes out one interval
+    /// after the start. 0 turns the reports off. Needed by the departments that receive
+    /// `IDENTITY_UPDATE` (POLICE, HEALTH, STATION); elsewhere the view is empty. At most
+    /// [`MAX_IDENTITY_DIGEST_INTERVAL_S`] (30 days).
+    #[serde(default = "default_identity_digest_interval_s")]
+    pub identity_digest_interval_s: u64,
 }
+
+/// The longest interval between identity reports (30 days).
+pub const MAX_IDENTITY_DIGEST_INTERVAL_S: u64 = 30 * 24 * 3600;
 
 fn default_store_path() -> PathBuf {
     PathBuf::from("data/adapter.sqlite")
+}
+
+fn default_identity_digest_interval_s() -> u64 {
+    3_600
 }
 
 /// How deliveries are carried to the department system.
@@ -149,6 +163,7 @@ impl Default for RuntimeConfig {
             amqp: None,
             store_path: default_store_path(),
             outbound: OutboundConfig::default(),
+            identity_digest_interval_s: default_identity_digest_interval_s(),
         }
     }
 }
@@ -182,7 +197,16 @@ impl RuntimeConfig {
                 "outbound.breaker_failure_threshold and breaker_open_ms must be at least 1",
             );
         }
+        if self.identity_digest_interval_s > MAX_IDENTITY_DIGEST_INTERVAL_S {
+            return invalid("identity_digest_interval_s is at most 2592000 (30 days; 0 = off)");
+        }
         Ok(())
+    }
+
+    /// The interval between identity reports, `None` when they are off.
+    pub fn identity_digest_interval(&self) -> Option<Duration> {
+        (self.identity_digest_interval_s > 0)
+            .then(|| Duration::from_secs(self.identity_digest_interval_s))
     }
 }
 
@@ -211,6 +235,10 @@ mod tests {
             ),
             (Box::new(|c| c.outbound.max_attempts = 0), "max_attempts"),
             (Box::new(|c| c.outbound.breaker_open_ms = 0), "breaker"),
+            (
+                Box::new(|c| c.identity_digest_interval_s = u64::MAX),
+                "identity_digest_interval_s",
+            ),
         ];
         for (change, field) in cases {
             let mut config = RuntimeConfig::default();

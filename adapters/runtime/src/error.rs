@@ -21,6 +21,9 @@ pub enum RuntimeError {
         #[source]
         source: std::io::Error,
     },
+    /// A message the adapter writes itself (`IDENTITY_DIGEST`) could not be serialized.
+    #[error("cannot write a message: {0}")]
+    Serialize(#[from] serde_json::Error),
     /// The contracts could not be loaded.
     #[error("contracts: {0}")]
     Contracts(String),

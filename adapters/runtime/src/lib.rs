@@ -12,8 +12,10 @@
 //!   HTTP with reqwest here, MLLP in the HEALTH adapter).
 //! * [`breaker`] — the circuit breaker in front of every link; [`backoff`] — jittered
 //!   exponential back-off.
-//! * [`store`] — the adapter's own SQLite file: delivered `message_id`s and refused
-//!   inbound documents.
+//! * [`store`] — the adapter's own SQLite file: delivered `message_id`s, refused inbound
+//!   documents, and the department's versioned view of each person's identity.
+//! * [`identity`] — reconciliation: the identity view reported to the hub as
+//!   `IDENTITY_DIGEST` messages (periodically and on demand).
 //! * [`config`] — [`RuntimeConfig`], shared by all adapters.
 //!
 //! Adapters translate and carry; they never route (the hub does) and never answer a
@@ -25,10 +27,13 @@ pub mod breaker;
 pub mod config;
 pub mod error;
 pub mod http_listener;
+pub mod identity;
 pub mod inbound;
 pub mod link;
 pub mod outbound;
 pub mod store;
+#[cfg(test)]
+mod testing;
 
 pub use adapter::Adapter;
 pub use config::RuntimeConfig;

@@ -4,11 +4,14 @@
 //! For each delivery, in queue order (prefetch 1 by default):
 //!
 //! 1. already in the store as delivered → acknowledge, nothing sent (rule 6);
-//! 2. read the envelope, cast its payload to the major the codec reads, encode it; a
-//!    delivery that cannot be read or encoded is dead-lettered with the reason (trying again
-//!    cannot help);
-//! 3. send it through the [`DepartmentLink`] when the circuit breaker allows, and let the
-//!    codec judge the answer: delivered → record, then acknowledge; permanent → dead-letter
+//! 2. read the envelope, cast its payload to the major the codec reads; an
+//!    `IDENTITY_UPDATE` older than the version the department already holds for the person
+//!    is acknowledged without a call and kept as settled-stale (rule 9);
+//! 3. encode it; a delivery that cannot be read or encoded is dead-lettered with the reason
+//!    (trying again cannot help);
+//! 4. send it through the [`DepartmentLink`] when the circuit breaker allows, and let the
+//!    codec judge the answer: delivered → record (for an `IDENTITY_UPDATE` together with the
+//!    person's new view, one store transaction), then acknowledge; permanent → dead-letter
 //!    with the department's error text; transient → [`decide`].
 //!
 //! # Counting attempts
@@ -41,7 +44,7 @@ use crate::breaker::{Breaker, Permit};
 use crate::config::OutboundConfig;
 use crate::error::RuntimeError;
 use crate::link::DepartmentLink;
-use crate::store::AdapterStore;
+use crate::store::{AdapterStore, AppliedIdentity};
 
 /// Longest time a delivery waits on an open breaker before its failures count.
 const HOLD_MAX: Duration = Duration::from_secs(15 * 60);
@@ -65,6 +68,8 @@ pub enum OutboundOutcome {
     Delivered,
     /// Already delivered before: acknowledged without a call.
     Duplicate,
+    /// An `IDENTITY_UPDATE` older than the version held: acknowledged without a call.
+    SettledStale,
     /// Handed back for a delayed retry.
     RetryLater,
     /// Dead-lettered with this stage.
@@ -169,11 +174,32 @@ impl<A: Adapter + ?Sized> Outbound<A> {
                 return OutboundOutcome::Unsettled;
             }
         }
-        let document = match cast(&*codec, envelope)
-            .and_then(|e| codec.encode(&e).map_err(|error| error.to_string()))
-        {
-            Ok(document) => document,
+        let envelope = match cast(&*codec, envelope) {
+            Ok(envelope) => envelope,
             Err(text) => return dead_letter(delivery, stage::UNENCODABLE, &text).await,
+        };
+        let identity = if message_type == MessageType::IdentityUpdate {
+            identity_update_of(&envelope)
+        } else {
+            None
+        };
+        if let Some(update) = &identity {
+            match self.store.held_identity_version(&update.person_id).await {
+                Ok(Some(held)) if held > update.identity_version => {
+                    return self.settle_stale(delivery, update, held).await;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    warn!(message = "Adapter store unavailable; the delivery stays unsettled.", %error);
+                    return OutboundOutcome::Unsettled;
+                }
+            }
+        }
+        let document = match codec.encode(&envelope) {
+            Ok(document) => document,
+            Err(error) => {
+                return dead_letter(delivery, stage::UNENCODABLE, &error.to_string()).await;
+            }
         };
         let policy = self.config.retry_policy();
         let backoff = self.config.backoff();
@@ -206,11 +232,19 @@ impl<A: Adapter + ?Sized> Outbound<A> {
             match judged {
                 (DeliveryResponse::Delivered, status) => {
                     breaker.success();
-                    if let Err(error) = self
-                        .store
-                        .record_delivered(&message_id, message_type.as_str(), status)
-                        .await
-                    {
+                    let recorded = match &identity {
+                        Some(update) => self
+                            .store
+                            .record_delivered_identity(message_type.as_str(), status, update)
+                            .await
+                            .map(|_| ()),
+                        None => {
+                            self.store
+                                .record_delivered(&message_id, message_type.as_str(), status)
+                                .await
+                        }
+                    };
+                    if let Err(error) = recorded {
                         // Unrecorded: a redelivery would call again, so do not ack either.
                         warn!(message = "Delivered, but the adapter store failed; leaving the delivery unsettled.", %message_id, %error);
                         return OutboundOutcome::Unsettled;
@@ -259,6 +293,72 @@ impl<A: Adapter + ?Sized> Outbound<A> {
                     }
                 }
             }
+        }
+    }
+}
+
+impl<A: Adapter + ?Sized> Outbound<A> {
+    /// Acknowledges an `IDENTITY_UPDATE` older than the version held, without a call, and
+    /// keeps it as settled-stale (rule 9).
+    async fn settle_stale<D: Delivery>(
+        &self,
+        delivery: D,
+        update: &AppliedIdentity,
+        held: i64,
+    ) -> OutboundOutcome {
+        if let Err(error) = self
+            .store
+            .record_settled_stale(
+                &update.message_id,
+                &update.person_id,
+                held,
+                update.identity_version,
+            )
+            .await
+        {
+            warn!(message = "Adapter store unavailable; the delivery stays unsettled.", %error);
+            return OutboundOutcome::Unsettled;
+        }
+        info!(
+            message = "Identity update older than the version held; acknowledged without a call.",
+            message_id = %update.message_id,
+            person_id = %update.person_id,
+            held_version = held,
+            offered_version = update.identity_version
+        );
+        settle(delivery.ack().await, OutboundOutcome::SettledStale)
+    }
+}
+
+/// The person, version and view an `IDENTITY_UPDATE` (at the major the codec reads) carries;
+/// `None` when its payload lacks `person_id`, `identity_version` or `changed_fields` (the
+/// hub validated it, so this means a payload the version rule cannot judge: it is delivered
+/// as any other message, with a warning, and no view is recorded).
+fn identity_update_of(envelope: &Envelope<Value>) -> Option<AppliedIdentity> {
+    let payload = &envelope.payload;
+    let person_id = payload.get("person_id").and_then(Value::as_str);
+    let version = payload
+        .get("identity_version")
+        .and_then(Value::as_u64)
+        .and_then(|v| i64::try_from(v).ok());
+    let view = payload.get("changed_fields").filter(|v| v.is_object());
+    match (person_id, version, view) {
+        (Some(person_id), Some(identity_version), Some(view)) => Some(AppliedIdentity {
+            person_id: person_id.to_owned(),
+            identity_version,
+            view: view.clone(),
+            merged_into: payload
+                .get("merged_into_person_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            message_id: envelope.message_id.clone(),
+        }),
+        _ => {
+            warn!(
+                message = "Identity update without person, version or fields; delivering it without the version rule.",
+                message_id = %envelope.message_id
+            );
+            None
         }
     }
 }
@@ -319,5 +419,100 @@ pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
         if shutdown.changed().await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use adapter_core::DecodeContext;
+    use hub::identity::digest::view_digest;
+
+    use super::*;
+    use crate::adapter::CodecAdapter;
+    use crate::testing::{AcceptingLink, FakeDelivery, JsonCodec, Settled};
+
+    /// A hub `IDENTITY_UPDATE` of person `P-7F3K9Q2M` at `version`, under a fresh id.
+    fn identity_update(version: u64, name: &str) -> Envelope<Value> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../contracts/fixtures/IDENTITY_UPDATE/v1/valid/verified_by_population_db.json"
+        );
+        let mut envelope: Envelope<Value> =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        envelope.message_id = format!("m-v{version}-{name}");
+        envelope.sender_org_type = contracts::model::Actor::Hub;
+        envelope.payload["identity_version"] = json!(version);
+        envelope.payload["changed_fields"]["name"] = json!(name);
+        envelope
+    }
+
+    #[tokio::test]
+    async fn identity_updates_older_than_held_are_settled_without_a_call() {
+        let store = AdapterStore::in_memory().await.unwrap();
+        let link = Arc::new(AcceptingLink::default());
+        let adapter = Arc::new(CodecAdapter::new(
+            Arc::new(JsonCodec),
+            DecodeContext::fixed_for_tests("113205850141601233", "警务综合平台"),
+            Arc::clone(&link) as Arc<dyn DepartmentLink>,
+        ));
+        let outbound = Outbound::new(adapter, store.clone(), OutboundConfig::default());
+        let mut breaker = Breaker::new(OutboundConfig::default().breaker());
+        let (_stop, mut shutdown) = watch::channel(false);
+        let log = Arc::new(Mutex::new(Vec::new()));
+
+        let v2 = identity_update(2, "张二");
+        let v1 = identity_update(1, "张一");
+        let v3 = identity_update(3, "张三");
+        let v3_again = identity_update(3, "张三-重发");
+        let mut outcomes = Vec::new();
+        for envelope in [&v2, &v1, &v3, &v3_again] {
+            let body = serde_json::to_vec(envelope).unwrap();
+            let delivery = FakeDelivery::new(body, &log);
+            outcomes.push(
+                outbound
+                    .deliver(delivery, &mut breaker, &mut shutdown)
+                    .await,
+            );
+        }
+        assert_eq!(
+            outcomes,
+            [
+                OutboundOutcome::Delivered,
+                OutboundOutcome::SettledStale,
+                OutboundOutcome::Delivered,
+                OutboundOutcome::Delivered,
+            ]
+        );
+        assert_eq!(*log.lock().unwrap(), [Settled::Ack; 4], "all acknowledged");
+        assert_eq!(
+            *link.sent.lock().unwrap(),
+            [&v2.message_id, &v3.message_id, &v3_again.message_id].map(String::clone),
+            "the older version never reached the department system"
+        );
+        assert_eq!(store.settled_stale_count().await.unwrap(), 1);
+        assert!(!store.was_delivered(&v1.message_id).await.unwrap());
+        let held = store.identity_view("P-7F3K9Q2M").await.unwrap().unwrap();
+        assert_eq!(held.identity_version, 3);
+        assert_eq!(held.applied_message_id, v3_again.message_id);
+        assert_eq!(held.view, v3_again.payload["changed_fields"]);
+        assert_eq!(
+            held.digest,
+            view_digest(&v3_again.payload["changed_fields"])
+        );
+
+        // A redelivery of the stale one is still settled without a call.
+        let delivery = FakeDelivery::new(serde_json::to_vec(&v1).unwrap(), &log);
+        assert_eq!(
+            outbound
+                .deliver(delivery, &mut breaker, &mut shutdown)
+                .await,
+            OutboundOutcome::SettledStale
+        );
+        assert_eq!(link.sent.lock().unwrap().len(), 3);
+        assert_eq!(store.settled_stale_count().await.unwrap(), 1);
     }
 }
