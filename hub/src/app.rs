@@ -158,7 +158,6 @@ pub async fn start_with_clock<T: OutboxTransport>(
 ) -> Result<Running, StartError> {
     deadlines::timers::prepare(&store).await?;
     crate::cases::prepare(&store).await?;
-    crate::identity::store::prepare(&store).await?;
     let pipeline = Pipeline::new(
         Arc::clone(&registry),
         Arc::clone(&config),

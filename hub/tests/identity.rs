@@ -83,7 +83,6 @@ impl Hub {
         let store = Store::open_in_memory().await.unwrap();
         hub::deadlines::timers::prepare(&store).await.unwrap();
         hub::cases::prepare(&store).await.unwrap();
-        hub::identity::store::prepare(&store).await.unwrap();
         let clock = ManualClock::new(parse_instant("2026-11-30T01:00:00Z").unwrap());
         let pipeline = Pipeline::new(
             Arc::clone(&registry),
@@ -420,6 +419,18 @@ async fn identity_checks_are_tracked_from_request_to_result_and_answers_need_a_r
     );
     assert_eq!(acknowledged.state, "ACKNOWLEDGED");
     assert!(acknowledged.acknowledged_at.is_some());
+
+    // An answer that names another case than its request is refused.
+    let elsewhere = matched(
+        "TCJZ-2026-009999",
+        REQUEST,
+        "POPULATION_DB",
+        zhang("VERIFIED_POLICE"),
+    );
+    assert_eq!(
+        hub.refusal(Actor::Police, &elsewhere).await[0].0,
+        "identity_check_case"
+    );
 
     // The population query matches: version 2, verified by the police, sent to the station,
     // the police and civil affairs; each field's provenance names the result.

@@ -73,7 +73,6 @@ async fn fill(path: &Path) {
     let store = Store::open(path).await.unwrap();
     hub::deadlines::timers::prepare(&store).await.unwrap();
     hub::cases::prepare(&store).await.unwrap();
-    hub::identity::store::prepare(&store).await.unwrap();
     let pipeline = Pipeline::new(
         Arc::new(Registry::embedded().unwrap()),
         config,
@@ -144,7 +143,9 @@ fn stdout(out: &Output) -> String {
 fn hubctl_shows_drift_checks_reviews_and_a_person_with_the_reading_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hub.sqlite");
-    tokio::runtime::Runtime::new().unwrap().block_on(fill(&path));
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(fill(&path));
     let store = path.to_str().unwrap();
 
     let out = hubctl(&["identity", "reviews", "--store", store]);
@@ -156,7 +157,10 @@ fn hubctl_shows_drift_checks_reviews_and_a_person_with_the_reading_recorded() {
     let out = hubctl(&["identity", "checks", "--store", store]);
     let text = stdout(&out);
     assert!(text.contains(REQUEST), "{text}");
-    assert!(text.contains("DNA_SAMPLING") && text.contains("no result"), "{text}");
+    assert!(
+        text.contains("DNA_SAMPLING") && text.contains("no result"),
+        "{text}"
+    );
 
     let out = hubctl(&["identity", "drift", "--store", store, "--json"]);
     let drift: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -172,16 +176,37 @@ fn hubctl_shows_drift_checks_reviews_and_a_person_with_the_reading_recorded() {
     let out = hubctl(&["identity", "show", person, "--store", store]);
     assert_eq!(out.status.code(), Some(2), "clap refuses: {out:?}");
     let out = hubctl(&[
-        "identity", "show", person, "--store", store, "--acting", "093047 王志刚", "--case", CASE,
-        "--purpose", "复核身份冲突",
+        "identity",
+        "show",
+        person,
+        "--store",
+        store,
+        "--acting",
+        "093047 王志刚",
+        "--case",
+        CASE,
+        "--purpose",
+        "复核身份冲突",
     ]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = stdout(&out);
     assert!(text.contains("status CONFLICT"), "{text}");
-    assert!(text.contains("id_number") && text.contains("FACE"), "{text}");
+    assert!(
+        text.contains("id_number") && text.contains("FACE"),
+        "{text}"
+    );
     let out = hubctl(&[
-        "identity", "show", "P-NOBODY", "--store", store, "--acting", "x", "--case", CASE,
-        "--purpose", "y",
+        "identity",
+        "show",
+        "P-NOBODY",
+        "--store",
+        store,
+        "--acting",
+        "x",
+        "--case",
+        CASE,
+        "--purpose",
+        "y",
     ]);
     assert_eq!(out.status.code(), Some(1));
 
@@ -195,5 +220,8 @@ fn hubctl_shows_drift_checks_reviews_and_a_person_with_the_reading_recorded() {
         store.close().await;
         rows
     });
-    assert_eq!(logged, [("093047 王志刚".to_owned(), "复核身份冲突".to_owned())]);
+    assert_eq!(
+        logged,
+        [("093047 王志刚".to_owned(), "复核身份冲突".to_owned())]
+    );
 }

@@ -13,7 +13,6 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 
-use super::store::prepare;
 use crate::store::{Store, StoreError, rfc3339_utc};
 
 /// Who reads a person's identity, for which case and why (查询人、案件、事由).
@@ -205,16 +204,6 @@ pub struct DriftView {
     pub resent_message_id: Option<String>,
 }
 
-const CREATE_ACCESS_LOG: &str = "CREATE TABLE IF NOT EXISTS identity_access_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    person_id TEXT NOT NULL,
-    reader TEXT NOT NULL,
-    acting TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    purpose TEXT NOT NULL,
-    at TEXT NOT NULL
-)";
-
 /// Records that `access` read `person_id`'s identity (call it before showing the record).
 pub async fn record_access(
     store: &Store,
@@ -223,7 +212,6 @@ pub async fn record_access(
     now: SystemTime,
 ) -> Result<(), StoreError> {
     let mut tx = store.begin_write_transaction().await?;
-    sqlx::query(CREATE_ACCESS_LOG).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO identity_access_log (person_id, reader, acting, case_id, purpose, at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -243,7 +231,6 @@ pub async fn record_access(
 /// A person (following no merge: a merged person shows `merged_into`); `None` when unknown.
 /// Whoever shows it to someone records the access first ([`record_access`]).
 pub async fn person(store: &Store, person_id: &str) -> Result<Option<PersonView>, StoreError> {
-    prepare(store).await?;
     let pool = store.pool();
     let Some(row) = sqlx::query(
         "SELECT version, status, record, merged_into FROM identity_persons WHERE person_id = $1",
@@ -346,7 +333,6 @@ pub async fn person(store: &Store, person_id: &str) -> Result<Option<PersonView>
 
 /// The person of a case (after merges), if the registry knows the case.
 pub async fn person_of_case(store: &Store, case_id: &str) -> Result<Option<String>, StoreError> {
-    prepare(store).await?;
     let mut person: Option<String> =
         sqlx::query_scalar("SELECT person_id FROM identity_cases WHERE case_id = $1")
             .bind(case_id)
@@ -402,7 +388,6 @@ async fn reviews_where(
 
 /// Open CONFLICT reviews, oldest first.
 pub async fn open_reviews(store: &Store) -> Result<Vec<ReviewView>, StoreError> {
-    prepare(store).await?;
     reviews_where(store, None, true).await
 }
 
@@ -413,7 +398,6 @@ pub async fn checks(
     open_only: bool,
     now: SystemTime,
 ) -> Result<Vec<CheckView>, StoreError> {
-    prepare(store).await?;
     let now_text = rfc3339_utc(now);
     let rows = sqlx::query(
         "SELECT request_id, case_id, person_id, requested_by, purpose, requested_at, ack_due_at,
@@ -490,7 +474,6 @@ pub async fn checks(
 
 /// Open drift, per department then person.
 pub async fn drift(store: &Store) -> Result<Vec<DriftView>, StoreError> {
-    prepare(store).await?;
     let rows = sqlx::query(
         "SELECT department, person_id, kind, reported_version, expected_version, detected_at,
                 report_message_id, resent_message_id

@@ -1,8 +1,7 @@
 //! The registry's tables and the per-message update, run inside the accepted message's
 //! store transaction (like the case workflow, [`crate::cases::store`]).
 //!
-//! Tables (created idempotently, `IF NOT EXISTS`, by [`prepare`] at start and again inside
-//! the accept transaction, so a store that predates them works):
+//! Tables (store migration 2, [`SCHEMA_V2`]):
 //! * `identity_persons` — one row per person: current version, status, record (JSON),
 //!   `merged_into`, the last case seen;
 //! * `identity_versions` — every version of every record, with its change and cause;
@@ -15,7 +14,8 @@
 //!   per-method due dates and results;
 //! * `identity_reviews` — CONFLICT reviews for the station;
 //! * `identity_sent` — per (person, department): the version and view digest last sent;
-//! * `identity_drift` — drift found by digest reports, and whether it was repaired.
+//! * `identity_drift` — drift found by digest reports, and whether it was repaired;
+//! * `identity_access_log` — who read whose identity, for which case and why.
 //!
 //! Invariants:
 //! * [`apply`] writes only inside the caller's transaction; an [`IdentityRefusal`] means the
@@ -34,9 +34,11 @@ use super::links::{self, Party};
 use super::record::{self, Record, ResultDecision};
 use super::sync::{self, Announcement};
 use crate::pipeline::{Pipeline, PipelineError};
-use crate::store::{PlannedMessage, Store, StoreError, rfc3339_utc};
+use crate::store::{PlannedMessage, StoreError, rfc3339_utc};
 
-const CREATE: [&str; 14] = [
+/// The registry's tables: store migration 2 ([`crate::store`]). Released: never edit these
+/// statements; a change is a new migration.
+pub(crate) const SCHEMA_V2: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS identity_persons (
         person_id TEXT PRIMARY KEY,
         version INTEGER NOT NULL,
@@ -152,22 +154,16 @@ const CREATE: [&str; 14] = [
     )",
     "CREATE INDEX IF NOT EXISTS identity_drift_open ON identity_drift (department, person_id) WHERE resolved_at IS NULL",
     "CREATE INDEX IF NOT EXISTS identity_reviews_person ON identity_reviews (person_id)",
+    "CREATE TABLE IF NOT EXISTS identity_access_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person_id TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        acting TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        at TEXT NOT NULL
+    )",
 ];
-
-/// Creates the registry's tables if missing (idempotent).
-pub async fn prepare(store: &Store) -> Result<(), StoreError> {
-    let mut tx = store.begin_write_transaction().await?;
-    create(&mut tx).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn create(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    for statement in CREATE {
-        sqlx::query(statement).execute(&mut *conn).await?;
-    }
-    Ok(())
-}
 
 /// Reason codes of refusals ([`IdentityRefusal::code`]).
 pub mod code {
@@ -175,7 +171,8 @@ pub mod code {
     pub const CHECK_UNKNOWN: &str = "identity_check_unknown";
     /// A second request with a request_id already in use.
     pub const CHECK_DUPLICATE: &str = "identity_check_duplicate";
-    /// The request's case differs from its envelope's.
+    /// The request's case differs from its envelope's, or an answer names another case
+    /// than its request.
     pub const CHECK_CASE: &str = "identity_check_case";
     /// An update for a person the registry does not know.
     pub const UNKNOWN_PERSON: &str = "identity_unknown_person";
@@ -252,7 +249,6 @@ pub async fn apply(
     message: &IdentityMessage<'_>,
     now: SystemTime,
 ) -> Result<Result<IdentityEffects, IdentityRefusal>, PipelineError> {
-    create(conn).await?;
     let mut work = Work {
         conn,
         pipeline,
@@ -789,11 +785,22 @@ impl Work<'_, '_, '_> {
                 .fetch_optional(&mut *self.conn)
                 .await?;
         match row {
-            Some(row) => Ok(Ok((
-                request_id,
-                row.try_get("case_id")?,
-                row.try_get("person_id")?,
-            ))),
+            Some(row) => {
+                let case_id: String = row.try_get("case_id")?;
+                if let Some(named) = self.message.case_id
+                    && named != case_id
+                {
+                    return Ok(Err(refuse(
+                        "/case_id",
+                        code::CHECK_CASE,
+                        format!(
+                            "request {request_id} is about case {case_id}, but this answer names \
+                             case {named}; answer with the request's case."
+                        ),
+                    )));
+                }
+                Ok(Ok((request_id, case_id, row.try_get("person_id")?)))
+            }
             None => Ok(Err(refuse(
                 "/payload/request_id",
                 code::CHECK_UNKNOWN,

@@ -51,11 +51,12 @@ pub(super) const INSERT_SCHEMA_VERSION: &str =
     "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)";
 
 /// Every migration, in version order.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        // Deduplication record of every accepted ingress message.
-        "CREATE TABLE inbox (
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            // Deduplication record of every accepted ingress message.
+            "CREATE TABLE inbox (
             message_id TEXT PRIMARY KEY,
             sender TEXT NOT NULL,
             message_type TEXT NOT NULL,
@@ -64,8 +65,8 @@ pub(super) const MIGRATIONS: &[Migration] = &[Migration {
             body_sha256 TEXT NOT NULL,
             CHECK (message_id <> '')
         )",
-        // Outgoing messages, published by the relay in id order.
-        "CREATE TABLE outbox (
+            // Outgoing messages, published by the relay in id order.
+            "CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             message_id TEXT NOT NULL,
             source_message_id TEXT NULL,
@@ -83,18 +84,18 @@ pub(super) const MIGRATIONS: &[Migration] = &[Migration {
             CHECK (address <> ''),
             CHECK ((stream_sender IS NULL) = (stream_seq IS NULL))
         )",
-        "CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL",
-        "CREATE INDEX outbox_source ON outbox (source_message_id)",
-        // Last sequence number given on each (sender → recipient) stream.
-        "CREATE TABLE stream_seq (
+            "CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL",
+            "CREATE INDEX outbox_source ON outbox (source_message_id)",
+            // Last sequence number given on each (sender → recipient) stream.
+            "CREATE TABLE stream_seq (
             sender TEXT NOT NULL,
             recipient TEXT NOT NULL,
             last_seq INTEGER NOT NULL,
             PRIMARY KEY (sender, recipient),
             CHECK (last_seq >= 1)
         )",
-        // Index of the dead-letter queues, with the replay audit (who, when, why).
-        "CREATE TABLE dead_letters (
+            // Index of the dead-letter queues, with the replay audit (who, when, why).
+            "CREATE TABLE dead_letters (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             queue TEXT NOT NULL,
             message_id TEXT NULL,
@@ -111,10 +112,16 @@ pub(super) const MIGRATIONS: &[Migration] = &[Migration {
             UNIQUE (queue, message_id, dead_at),
             CHECK ((replayed_at IS NULL) = (replayed_by IS NULL))
         )",
-        "CREATE INDEX dead_letters_queue ON dead_letters (queue, id)",
-        "CREATE INDEX dead_letters_message ON dead_letters (message_id)",
-    ],
-}];
+            "CREATE INDEX dead_letters_queue ON dead_letters (queue, id)",
+            "CREATE INDEX dead_letters_message ON dead_letters (message_id)",
+        ],
+    },
+    // The identity registry (ADR 0012); its statements live with the registry.
+    Migration {
+        version: 2,
+        statements: crate::identity::store::SCHEMA_V2,
+    },
+];
 
 // ---- inbox -------------------------------------------------------------------------------
 

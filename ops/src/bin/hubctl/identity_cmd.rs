@@ -12,8 +12,8 @@
 //!   names who acts, for which case and why, and the reading is recorded in the access log.
 //!
 //! Invariants:
-//! * Read-only apart from the access log of `show` (the registry's tables are created if the
-//!   store predates them).
+//! * Read-only apart from the access log of `show` (opening an older store migrates it, as the
+//!   hub does).
 //! * hubctl never creates a store: a store path that does not exist is an error (exit 2).
 //! * `show` of an unknown person is exit 1; the lists exit 0, empty or not.
 
