@@ -576,6 +576,11 @@ async fn three_departments_converge_after_out_of_order_results_with_one_offline(
         (record.version, record.status.as_str()),
         (5, "VERIFIED_DNA")
     );
+    assert!(
+        record.record.get("name_is_assigned").is_none(),
+        "his own name now"
+    );
+    assert_eq!(record.record["alias_names"], json!(["太无名1201"]));
 
     // STATION and POLICE receive their updates out of order (last first); the hospital was
     // offline during all of it and receives them later, in another order again.

@@ -159,6 +159,19 @@ impl AdapterRig {
         }
     }
 
+    /// Sends `body` from the department system (its simulator's sender) to the adapter's
+    /// inbound side: MLLP for the hospital, HTTP for the others.
+    pub async fn send_from_department(&self, content_type: &str, body: Vec<u8>) -> dept_sim::Sent {
+        let sender = dept_sim::Sender::new(sim_department(self.department), ADAPTER_WAIT)
+            .expect("a simulator sender");
+        let target = if self.department == Actor::Health {
+            dept_sim::Target::Mllp(self.inbound_target())
+        } else {
+            dept_sim::Target::Http(self.inbound_target())
+        };
+        sender.send(&target, content_type, body).await
+    }
+
     /// Stops the adapter, its connection and the simulator.
     pub async fn stop(self) {
         self.adapter.stop().await;
@@ -283,4 +296,27 @@ pub async fn adapter_binary() -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// Runs `adapter identity-digest --config <config>` (the real binary) within
+/// [`ADAPTER_WAIT`], asserts it succeeded and returns what it printed.
+pub async fn run_identity_digest(binary: &Path, config: &Path) -> String {
+    let run = tokio::process::Command::new(binary)
+        .args(["identity-digest", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(ADAPTER_WAIT, run)
+        .await
+        .expect("adapter identity-digest ends within the wait")
+        .expect("adapter identity-digest runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "adapter identity-digest --config {} failed: {stdout}\n{}",
+        config.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }

@@ -28,14 +28,12 @@ use adapter_core::{Codec, DeliveryResponse};
 use adapter_runtime::adapter::Adapter;
 use adapter_runtime::outbound::stage;
 use contracts::model::{Actor, Envelope};
-use dept_sim::{FailureMode, Hl7View, Sender, Sent, SentOutcome, Target};
+use dept_sim::{FailureMode, Hl7View, Sent, SentOutcome};
 use hub::transport::amqp::{AmqpDelivery, AmqpTransport};
 use hub::transport::{Address, Consumer, Delivery, Headers, Outgoing, Transport, header};
 use serde_json::Value;
 use tests::TestBroker;
-use tests::adapters::{
-    ADAPTED, ADAPTER_WAIT, AdapterRig, declare_topology, golden, golden_dir, sim_department,
-};
+use tests::adapters::{ADAPTED, ADAPTER_WAIT, AdapterRig, declare_topology, golden, golden_dir};
 
 /// The golden files each case uses, per department.
 struct Sample {
@@ -96,17 +94,6 @@ fn expected_ids(department: Actor, inbound: &str) -> Vec<String> {
         .iter()
         .map(|m| m["message_id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// Sends `body` from the department system to the adapter.
-async fn send_inbound(rig: &AdapterRig, content_type: &str, body: Vec<u8>) -> Sent {
-    let sender = Sender::new(sim_department(rig.department), ADAPTER_WAIT).unwrap();
-    let target = if rig.department == Actor::Health {
-        Target::Mllp(rig.inbound_target())
-    } else {
-        Target::Http(rig.inbound_target())
-    };
-    sender.send(&target, content_type, body).await
 }
 
 /// The department's answer as its own codec reads it (HTTP status and body, or the HL7 ACK):
@@ -247,7 +234,9 @@ fn inbound_is_answered_after_the_hub_has_it<'a>(
     Box::pin(async move {
         let department = rig.department;
         let s = sample(department);
-        let sent = send_inbound(rig, s.content_type, read(department, s.inbound)).await;
+        let sent = rig
+            .send_from_department(s.content_type, read(department, s.inbound))
+            .await;
         assert!(
             accepted(rig, &sent),
             "{department:?}: not accepted: {:?}",
@@ -267,7 +256,9 @@ fn inbound_is_answered_after_the_hub_has_it<'a>(
             assert_eq!(message["sender_org_type"], department.as_str());
         }
         // The same document again (a department's retry) carries the same ids: the hub dedups.
-        let again = send_inbound(rig, s.content_type, read(department, s.inbound)).await;
+        let again = rig
+            .send_from_department(s.content_type, read(department, s.inbound))
+            .await;
         assert!(accepted(rig, &again));
         let republished = take_ingress(hub, department, expected.len()).await;
         assert_eq!(republished[0]["message_id"], published[0]["message_id"]);
@@ -282,7 +273,7 @@ fn malformed_input_is_refused_kept_and_not_published<'a>(
         let department = rig.department;
         let s = sample(department);
         let bad = read(department, s.malformed);
-        let sent = send_inbound(rig, s.content_type, bad.clone()).await;
+        let sent = rig.send_from_department(s.content_type, bad.clone()).await;
         assert!(
             refused(rig, &sent),
             "{department:?}: not refused: {:?}",
@@ -297,7 +288,9 @@ fn malformed_input_is_refused_kept_and_not_published<'a>(
         assert_eq!(kept[0].body, bad);
         assert_eq!(kept[0].kind, "MALFORMED");
         // Nothing was published: the first message in ingress is the valid one sent after it.
-        let ok = send_inbound(rig, s.content_type, read(department, s.inbound)).await;
+        let ok = rig
+            .send_from_department(s.content_type, read(department, s.inbound))
+            .await;
         assert!(accepted(rig, &ok));
         let first = take_ingress(hub, department, 1).await;
         assert_eq!(

@@ -213,22 +213,7 @@ async fn cases(broker: Arc<TestBroker>, hub: AmqpTransport) {
     // On demand: the real binary reports the view once.
     let dir = tempfile::tempdir().unwrap();
     let config = binary_config(&broker, &rig, dir.path());
-    let run = tokio::process::Command::new(&binary)
-        .args(["identity-digest", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(ADAPTER_WAIT, run)
-        .await
-        .expect("adapter identity-digest ends within the wait")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "adapter identity-digest failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = tests::adapters::run_identity_digest(&binary, &config).await;
     assert!(
         stdout.contains("reported 1 person(s) in 1 IDENTITY_DIGEST"),
         "{stdout}"

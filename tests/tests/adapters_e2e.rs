@@ -14,23 +14,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use contracts::model::Actor;
-use dept_sim::{Hl7View, Received, Sender, Sent, SentOutcome, Target, XmlView, json_view};
+use dept_sim::{Hl7View, Received, Sent, SentOutcome, XmlView, json_view};
 use serde_json::Value;
-use tests::adapters::{ADAPTER_WAIT, AdapterRig, golden, sim_department};
+use tests::adapters::{ADAPTER_WAIT, AdapterRig, golden};
 use tests::{TestBroker, TestHub};
 
 fn read(department: Actor, rel: &str) -> Vec<u8> {
     std::fs::read(golden(department, rel)).unwrap()
-}
-
-async fn post(rig: &AdapterRig, content_type: &str, body: Vec<u8>) -> Sent {
-    let sender = Sender::new(sim_department(rig.department), ADAPTER_WAIT).unwrap();
-    let target = if rig.department == Actor::Health {
-        Target::Mllp(rig.inbound_target())
-    } else {
-        Target::Http(rig.inbound_target())
-    };
-    sender.send(&target, content_type, body).await
 }
 
 fn http_status(sent: &Sent) -> u16 {
@@ -109,7 +99,9 @@ async fn a_grid_sighting_reaches_the_station_system_as_a_referral() {
     let (grid, station) = (&rigs[0], &rigs[1]);
     let event_bytes = read(Actor::Grid, "decode/event_0306_sighting_bus_stop.json");
     let event: Value = serde_json::from_slice(&event_bytes).unwrap();
-    let sent = post(grid, "application/json", event_bytes).await;
+    let sent = grid
+        .send_from_department("application/json", event_bytes)
+        .await;
     assert_eq!(http_status(&sent), 200, "{sent:?}");
 
     let received = station.sim.wait_for(1, ADAPTER_WAIT).await.unwrap();
@@ -151,12 +143,9 @@ async fn a_police_handover_reaches_the_station_and_its_ack_reaches_the_police() 
     };
     let (police, station) = (&rigs[0], &rigs[1]);
     let form_bytes = read(Actor::Police, "decode/jjb_typical_gb18030.xml");
-    let sent = post(
-        police,
-        "application/xml; charset=GB18030",
-        form_bytes.clone(),
-    )
-    .await;
+    let sent = police
+        .send_from_department("application/xml; charset=GB18030", form_bytes.clone())
+        .await;
     assert_eq!(http_status(&sent), 200, "{sent:?}");
     let form = XmlView::parse(&form_bytes).unwrap();
 
@@ -189,12 +178,9 @@ async fn a_police_handover_reaches_the_station_and_its_ack_reaches_the_police() 
         ack["data"]["caseId"] = Value::from(case_id);
     }
     ack["data"]["handoverNo"] = data["handoverNo"].clone();
-    let sent = post(
-        station,
-        "application/json",
-        serde_json::to_vec(&ack).unwrap(),
-    )
-    .await;
+    let sent = station
+        .send_from_department("application/json", serde_json::to_vec(&ack).unwrap())
+        .await;
     assert!((200..300).contains(&http_status(&sent)), "{sent:?}");
 
     let received = police.sim.wait_for(1, ADAPTER_WAIT).await.unwrap();
@@ -224,12 +210,9 @@ async fn a_hospital_admission_and_discharge_run_through_the_his_over_mllp() {
         "decode/sent__hospital_admission__station_injured_known_person.json",
     ))
     .unwrap();
-    let sent = post(
-        station,
-        "application/json",
-        serde_json::to_vec(&admission).unwrap(),
-    )
-    .await;
+    let sent = station
+        .send_from_department("application/json", serde_json::to_vec(&admission).unwrap())
+        .await;
     assert!((200..300).contains(&http_status(&sent)), "{sent:?}");
 
     // The HIS receives a pre-admit (ADT^A05) over MLLP and answers AA.
@@ -262,7 +245,9 @@ async fn a_hospital_admission_and_discharge_run_through_the_his_over_mllp() {
         &format!("HIS{}", uuid::Uuid::new_v4().simple()),
     );
     let a01 = set_hl7_field(&a01, "ZHE", 5, &admission_id);
-    let sent = post(health, "x-application/hl7-v2+er7", a01).await;
+    let sent = health
+        .send_from_department("x-application/hl7-v2+er7", a01)
+        .await;
     assert_eq!(ack_code(&sent), "AA", "{sent:?}");
     let a03 = read(Actor::Health, "decode/discharge_died.hl7");
     let a03 = set_hl7_field(
@@ -271,7 +256,9 @@ async fn a_hospital_admission_and_discharge_run_through_the_his_over_mllp() {
         10,
         &format!("HIS{}", uuid::Uuid::new_v4().simple()),
     );
-    let sent = post(health, "x-application/hl7-v2+er7", a03.clone()).await;
+    let sent = health
+        .send_from_department("x-application/hl7-v2+er7", a03.clone())
+        .await;
     assert_eq!(ack_code(&sent), "AA", "{sent:?}");
 
     let received = station.sim.wait_for(2, ADAPTER_WAIT).await.unwrap();
@@ -336,7 +323,9 @@ async fn every_department_system_s_documents_are_accepted_by_the_hub() {
         return;
     };
     for ((department, document, content_type), rig) in departments.iter().zip(&rigs) {
-        let sent = post(rig, content_type, read(*department, document)).await;
+        let sent = rig
+            .send_from_department(content_type, read(*department, document))
+            .await;
         let canonical = document.rsplit_once('.').unwrap().0.to_owned() + ".canonical.json";
         let messages: Vec<Value> = serde_json::from_slice(&read(*department, &canonical)).unwrap();
         for message in &messages {
@@ -387,7 +376,9 @@ async fn a_city_management_case_gets_the_station_s_outcome_back_as_case_feedback
         "decode/case_05_02_hotline_suspected_lost_minor.json",
     );
     let case: Value = serde_json::from_slice(&case_bytes).unwrap();
-    let sent = post(city, "application/json", case_bytes).await;
+    let sent = city
+        .send_from_department("application/json", case_bytes)
+        .await;
     assert_eq!(http_status(&sent), 200, "{sent:?}");
 
     let received = station.sim.wait_for(1, ADAPTER_WAIT).await.unwrap();
@@ -404,12 +395,9 @@ async fn a_city_management_case_gets_the_station_s_outcome_back_as_case_feedback
     outcome["head"]["correlationId"] = Value::from(referral_id.clone());
     outcome["data"]["referralId"] = referral["data"]["referralId"].clone();
     outcome["data"]["sourceCaseNo"] = referral["data"]["sourceCaseNo"].clone();
-    let sent = post(
-        station,
-        "application/json",
-        serde_json::to_vec(&outcome).unwrap(),
-    )
-    .await;
+    let sent = station
+        .send_from_department("application/json", serde_json::to_vec(&outcome).unwrap())
+        .await;
     assert!((200..300).contains(&http_status(&sent)), "{sent:?}");
 
     let received = city.sim.wait_for(1, ADAPTER_WAIT).await.unwrap();

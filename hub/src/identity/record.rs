@@ -10,7 +10,8 @@
 //!
 //! * **Unverified → verified.** A MATCHED result over a record that no check has verified
 //!   (UNKNOWN, SELF_REPORTED, DOCUMENT) replaces the claimed fields with the verified ones:
-//!   verification is what the claims were waiting for, not a disagreement.
+//!   verification is what the claims were waiting for, not a disagreement. A name the station
+//!   had given (代称) becomes an alias.
 //! * **Verified + agreeing result → corroborated.** Fields the record lacks are added; the
 //!   status rises to the stronger method (DNA > police > face); nothing is overwritten.
 //! * **Verified + disagreeing result → CONFLICT.** Two checks name different people (face
@@ -186,6 +187,26 @@ pub fn on_matched_result(current: &Record, matched: &Map<String, Value>) -> Resu
                     record.insert(name.clone(), value.clone());
                 }
             }
+            // A verified name is the person's own: the name the station gave (代称) becomes
+            // an alias, so records that knew him by it still find him.
+            if matched.contains_key("name") {
+                if !matched.contains_key("name_is_assigned") {
+                    record.remove("name_is_assigned");
+                }
+                if let Some(old) = current.get("name")
+                    && Some(old) != matched.get("name")
+                {
+                    let aliases = record
+                        .entry("alias_names")
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    if let Some(list) = aliases.as_array_mut()
+                        && !list.contains(old)
+                        && list.len() < 20
+                    {
+                        list.push(old.clone());
+                    }
+                }
+            }
             record.insert("person_id".to_owned(), person_id);
             record.insert("identity_status".to_owned(), Value::from(matched_status));
             ResultDecision::Change(record)
@@ -316,6 +337,23 @@ mod tests {
         assert_eq!(record["identity_status"], "VERIFIED_POLICE");
         assert_eq!(record["dialect_or_accent"], "河南口音");
         assert_eq!(record["person_id"], "P1");
+    }
+
+    #[test]
+    fn a_verified_name_replaces_the_station_s_assigned_name_which_becomes_an_alias() {
+        let assigned = from_person(
+            "P1",
+            &json!({"identity_status": "UNKNOWN", "name": "太无名0412", "name_is_assigned": true,
+                    "sex_code": "1", "is_minor": false}),
+        );
+        let ResultDecision::Change(record) =
+            on_matched_result(&assigned, &verified("李建国", "X1", "VERIFIED_POLICE"))
+        else {
+            panic!()
+        };
+        assert_eq!(record["name"], "李建国");
+        assert!(record.get("name_is_assigned").is_none());
+        assert_eq!(record["alias_names"], json!(["太无名0412"]));
     }
 
     #[test]
