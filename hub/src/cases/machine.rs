@@ -132,7 +132,8 @@ pub fn role(message_type: MessageType) -> Role {
         | MessageType::MissingPersonMatch
         | MessageType::SettlementRequest
         | MessageType::SettlementDecision
-        | MessageType::HubRejected => Role::Annotates,
+        | MessageType::HubRejected
+        | MessageType::DeadlineNotice => Role::Annotates,
     }
 }
 
@@ -234,7 +235,8 @@ pub fn event(message_type: MessageType, payload: &Value) -> Event {
         | MessageType::MissingPersonMatch
         | MessageType::SettlementRequest
         | MessageType::SettlementDecision
-        | MessageType::HubRejected => Event::Note,
+        | MessageType::HubRejected
+        | MessageType::DeadlineNotice => Event::Note,
     }
 }
 

@@ -547,12 +547,14 @@ impl Pipeline {
                 }
             };
         }
+        let policy = projection::policy_for_message(
+            self.config.field_policy(recipient),
+            message
+                .get("sensitivity")
+                .and_then(|s| serde_json::from_value(s.clone()).ok()),
+        );
         let projected_away = match self.registry.contract(message_type.as_str(), wanted) {
-            Some(contract) => projection::project(
-                &mut payload,
-                contract.annotations(),
-                &self.config.field_policy(recipient),
-            ),
+            Some(contract) => projection::project(&mut payload, contract.annotations(), &policy),
             None => Vec::new(),
         };
         let mut delivered = message.clone();

@@ -2,12 +2,32 @@
 //!
 //! The fields a recipient may receive come from the contract's `x-pii` / `x-sensitivity`
 //! annotations ([`contracts::annotations`]) and the recipient's policy in config
-//! (`max_sensitivity`, `allowed_pii`). Invariant: only withheld fields are removed, and a
-//! withheld object is removed whole (its children go with it); the list of removed pointer
-//! patterns is returned so it can travel with the message and into the evidence.
+//! (`max_sensitivity`, `allowed_pii`), narrowed by the message's own sensitivity
+//! ([`policy_for_message`]): personal information inside a message more sensitive than the
+//! recipient's clearance is withheld whatever its field's own tag (all data of a minor is
+//! SENSITIVE_MINOR, PIPL art. 28; the grid and city management get "never identity data",
+//! domain.md §6.3.2). Invariant: only withheld fields are removed, and a withheld object is
+//! removed whole (its children go with it); the list of removed pointer patterns is returned
+//! so it can travel with the message and into the evidence.
 
 use contracts::annotations::{FieldAnnotation, FieldPolicy};
+use contracts::model::Sensitivity;
 use serde_json::Value;
+
+/// The recipient's `policy` for a message whose envelope says `sensitivity`: unchanged when
+/// the recipient is cleared for it; otherwise no personal information at all (every `x-pii`
+/// field is withheld, the message's other fields still flow).
+pub fn policy_for_message(
+    mut policy: FieldPolicy,
+    sensitivity: Option<Sensitivity>,
+) -> FieldPolicy {
+    if let (Some(message), Some(cleared)) = (sensitivity, policy.max_sensitivity)
+        && message > cleared
+    {
+        policy.allowed_pii.clear();
+    }
+    policy
+}
 
 /// Removes every field of `payload` the policy withholds; returns the removed patterns
 /// (e.g. `/subjects/*/health`) that matched at least one field, shortest first.
@@ -54,7 +74,6 @@ fn remove(value: &mut Value, segments: &[&str]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use contracts::model::Sensitivity;
     use serde_json::json;
 
     fn field(pointer: &str, pii: Option<&str>, sensitivity: Sensitivity) -> FieldAnnotation {
@@ -63,6 +82,38 @@ mod tests {
             pii: pii.map(str::to_owned),
             sensitivity,
         }
+    }
+
+    #[test]
+    fn a_message_above_the_recipient_s_clearance_loses_all_personal_information() {
+        let grid = FieldPolicy {
+            max_sensitivity: Some(Sensitivity::General),
+            allowed_pii: ["name".to_owned(), "phone".to_owned()].into(),
+        };
+        let general = policy_for_message(grid.clone(), Some(Sensitivity::General));
+        assert_eq!(general, grid);
+        let minor = policy_for_message(grid.clone(), Some(Sensitivity::SensitiveMinor));
+        assert!(minor.allowed_pii.is_empty());
+        assert_eq!(minor.max_sensitivity, Some(Sensitivity::General));
+        let mut payload = json!({"case_id": "C1", "person": {"name": "李小军", "is_minor": true}});
+        let fields = vec![
+            field("/case_id", None, Sensitivity::General),
+            field("/person/name", Some("name"), Sensitivity::General),
+            field("/person/is_minor", None, Sensitivity::General),
+        ];
+        assert_eq!(project(&mut payload, &fields, &minor), ["/person/name"]);
+        assert_eq!(
+            payload,
+            json!({"case_id": "C1", "person": {"is_minor": true}})
+        );
+        let station = FieldPolicy {
+            max_sensitivity: Some(Sensitivity::SensitiveMinor),
+            allowed_pii: ["name".to_owned()].into(),
+        };
+        assert_eq!(
+            policy_for_message(station.clone(), Some(Sensitivity::SensitiveMinor)),
+            station
+        );
     }
 
     #[test]
