@@ -1,6 +1,7 @@
 //! `hub demo` end to end: the whole case runs through a real in-process hub (embedded
 //! transport, example configuration), every message reaches exactly the departments the
-//! route table names, nothing is refused, and the output explains what happened.
+//! route table names, the identity registry's updates reach exactly its subscribers, nothing
+//! is refused, and the output explains what happened.
 
 use std::time::{Duration, Instant};
 
@@ -20,16 +21,20 @@ const EXPECTED: &[(&str, Actor, &[Actor])] = &[
     ("REFERRAL_OUTCOME", Actor::Station, &[Actor::Grid]),
     ("IDENTITY_CHECK_REQUEST", Actor::Station, &[Actor::Police]),
     ("IDENTITY_CHECK_RESULT", Actor::Police, &[Actor::Station]),
-    (
-        "IDENTITY_UPDATE",
-        Actor::Station,
-        &[Actor::Police, Actor::Civil],
-    ),
+    // The station's change goes to the identity registry, which announces it (below).
+    ("IDENTITY_UPDATE", Actor::Station, &[]),
     ("HOSPITAL_ADMISSION", Actor::Station, &[Actor::Health]),
     ("ADMISSION_ACK", Actor::Health, &[Actor::Station]),
     ("HOSPITAL_DISCHARGE", Actor::Health, &[Actor::Station]),
     ("RETURN_HOME_NOTICE", Actor::Station, &[Actor::Origin]),
     ("RETURN_HOME_RECEIPT", Actor::Origin, &[Actor::Station]),
+];
+
+/// The steps (1-based) after which the identity registry announces a new version, and to
+/// whom: the verified result (version 2) and the station's correction (version 3).
+const IDENTITY_UPDATES: &[(usize, &[Actor])] = &[
+    (7, &[Actor::Station, Actor::Police, Actor::Civil]),
+    (8, &[Actor::Station, Actor::Police, Actor::Civil]),
 ];
 
 fn sorted(actors: &[Actor]) -> Vec<Actor> {
@@ -67,18 +72,37 @@ async fn the_demo_case_reaches_every_expected_recipient_and_nothing_is_refused()
             entry.step
         );
         assert_eq!(sorted(&entry.expected), sorted(recipients));
+        let updated = IDENTITY_UPDATES
+            .iter()
+            .find(|(step, _)| *step == entry.step)
+            .map_or(&[][..], |(_, to)| *to);
+        assert_eq!(
+            sorted(&entry.identity_updates_to),
+            sorted(updated),
+            "step {} identity updates",
+            entry.step
+        );
     }
 
     // The hops agree with the timeline: one per (message, recipient), from the right
     // sender, each with a stream sequence number; no refusal anywhere.
-    let deliveries: usize = EXPECTED.iter().map(|(_, _, r)| r.len()).sum();
+    let deliveries: usize = EXPECTED.iter().map(|(_, _, r)| r.len()).sum::<usize>()
+        + IDENTITY_UPDATES
+            .iter()
+            .map(|(_, to)| to.len())
+            .sum::<usize>();
     assert_eq!(report.hops.len(), deliveries);
     for hop in &report.hops {
         assert_ne!(hop.message_type, "HUB_REJECTED");
         let entry = &report.timeline[hop.step - 1];
-        assert_eq!(hop.message_id, entry.message_id);
-        assert_eq!(hop.sender, entry.sender);
-        assert!(entry.recipients.contains(&hop.recipient));
+        if hop.sender == Actor::Hub {
+            assert_eq!(hop.message_type, "IDENTITY_UPDATE");
+            assert!(entry.identity_updates_to.contains(&hop.recipient));
+        } else {
+            assert_eq!(hop.message_id, entry.message_id);
+            assert_eq!(hop.sender, entry.sender);
+            assert!(entry.recipients.contains(&hop.recipient));
+        }
         assert!(hop.stream_seq.is_some_and(|n| n >= 1), "{hop:?}");
         assert_eq!(hop.schema_version.split('.').next(), Some("1"));
     }
