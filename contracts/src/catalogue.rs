@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::Actor;
 
 /// A message type of the catalogue (domain.md §7.4), plus the check acknowledgement
-/// (M03A), the identity digest (M05D) and the hub's refusal notice (docs/adr/0003).
+/// (M03A), the identity digest (M05D), the hub's refusal notice and the hub's deadline notice
+/// (docs/adr/0003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageType {
@@ -64,11 +65,14 @@ pub enum MessageType {
     FollowUpVisit,
     /// The hub's refusal of a message, sent back to its sender with every reason.
     HubRejected,
+    /// 时限提醒: the hub's notice that a time limit passed unmet (which rule, which item,
+    /// when it was due, what to do now), sent to the departments it concerns.
+    DeadlineNotice,
 }
 
 impl MessageType {
     /// Every message type, in catalogue order.
-    pub const ALL: [MessageType; 23] = [
+    pub const ALL: [MessageType; 24] = [
         MessageType::Referral,
         MessageType::ReferralOutcome,
         MessageType::PoliceEscortHandover,
@@ -92,6 +96,7 @@ impl MessageType {
         MessageType::IncidentReport,
         MessageType::FollowUpVisit,
         MessageType::HubRejected,
+        MessageType::DeadlineNotice,
     ];
 
     /// The wire name, e.g. `"POLICE_ESCORT_HANDOVER"`.
@@ -120,11 +125,13 @@ impl MessageType {
             MessageType::IncidentReport => "INCIDENT_REPORT",
             MessageType::FollowUpVisit => "FOLLOW_UP_VISIT",
             MessageType::HubRejected => "HUB_REJECTED",
+            MessageType::DeadlineNotice => "DEADLINE_NOTICE",
         }
     }
 
     /// The catalogue number of domain.md §7.4 (`M01` … `M14`, `M01R`, …), with the hub's
-    /// additions `M03A` and `M05D` (docs/adr/0003); `HUB` for the hub's own notice.
+    /// additions `M03A` and `M05D` (docs/adr/0003); `HUB` for the hub's refusal notice and
+    /// `HUBD` for its deadline notice.
     pub const fn catalogue_no(self) -> &'static str {
         match self {
             MessageType::Referral => "M01",
@@ -150,6 +157,7 @@ impl MessageType {
             MessageType::IncidentReport => "M13",
             MessageType::FollowUpVisit => "M14",
             MessageType::HubRejected => "HUB",
+            MessageType::DeadlineNotice => "HUBD",
         }
     }
 
@@ -181,6 +189,7 @@ impl MessageType {
             MessageType::IncidentReport => &[Station, Health],
             MessageType::FollowUpVisit => &[Station, Origin],
             MessageType::HubRejected => &[Hub],
+            MessageType::DeadlineNotice => &[Hub],
         }
     }
 }

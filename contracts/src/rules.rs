@@ -6,6 +6,8 @@
 //! * `id-number-birth-date`, `id-number-sex` — a GB 11643 ID number agrees with the
 //!   `birth_date` and `sex_code` beside it (domain.md §3.1, §7.7);
 //! * `case-id-agrees` — the envelope's `case_id` equals the payload's, when both are given;
+//! * `trigger-agrees` — a DEADLINE_NOTICE's envelope `correlation_id` equals its payload's
+//!   `trigger.message_id`, when both are given (both name the message that started the clock);
 //! * `subject-count` — REFERRAL v1's `subject_count` equals the number of `subjects`.
 //!
 //! Invariant: rules only read the parts that are present and well-typed; a missing or
@@ -56,6 +58,25 @@ pub(crate) fn check(
             rule: "case-id-agrees".to_owned(),
             message: format!(
                 "payload case_id `{inner}` differs from the envelope's case_id `{outer}`."
+            ),
+        });
+    }
+
+    if message_type == Some("DEADLINE_NOTICE")
+        && let (Some(correlation), Some(trigger)) = (
+            message.get("correlation_id").and_then(Value::as_str),
+            payload
+                .get("trigger")
+                .and_then(|t| t.get("message_id"))
+                .and_then(Value::as_str),
+        )
+        && correlation != trigger
+    {
+        out.push(Violation {
+            pointer: "/payload/trigger/message_id".to_owned(),
+            rule: "trigger-agrees".to_owned(),
+            message: format!(
+                "trigger message_id `{trigger}` differs from the envelope's correlation_id `{correlation}`; both name the message that started the clock."
             ),
         });
     }

@@ -215,7 +215,8 @@ impl TestHub {
     }
 
     /// The next delivery to `department`, which must be an escalation of `rule` for `key`,
-    /// step `step`: an INCIDENT_REPORT from the hub, valid against its contract.
+    /// step `step`: the rule's message type (a DEADLINE_NOTICE naming the rule, the item and
+    /// the step, or an INCIDENT_REPORT) from the hub, valid against its contract.
     async fn expect_escalation(
         &mut self,
         department: Actor,
@@ -234,7 +235,20 @@ impl TestHub {
             text(&received.headers, header::DEADLINE),
             Some(format!("{rule}/{key}/{step}"))
         );
-        assert_eq!(received.message["message_type"], "INCIDENT_REPORT");
+        let expected_type = self
+            .config
+            .deadlines
+            .rule(rule)
+            .and_then(|r| r.escalation.as_ref())
+            .map(|e| e.message_type.clone())
+            .unwrap();
+        assert_eq!(received.message["message_type"], expected_type.as_str());
+        if expected_type == "DEADLINE_NOTICE" {
+            let payload = &received.message["payload"];
+            assert_eq!(payload["rule"], rule);
+            assert_eq!(payload["item_key"], key);
+            assert_eq!(payload["step"], step);
+        }
         assert_eq!(received.message["sender_org_type"], "HUB");
         if let Err(report) = self.registry.validate_value(received.message.clone()) {
             panic!("the escalation is not a valid message:\n{report}");
@@ -629,7 +643,7 @@ async fn a_death_in_the_station_without_an_incident_report_is_escalated() {
             .expect_escalation(department, "death_in_station_report", case, 1)
             .await;
         assert_eq!(notice["case_id"], case);
-        assert_eq!(notice["payload"]["report_stage"], "FIRST");
+        assert_eq!(notice["payload"]["escalation_level"], "ESCALATION");
     }
     // The report arrives late and resolves it.
     let report = death_report("FIRST", "TCJZ-SJ-2026-0050", case, start - 20 * MINUTE);
@@ -691,7 +705,7 @@ async fn a_stay_over_10_days_gets_a_review_notice() {
             .expect_escalation(department, "stay_over_10_days", case, 1)
             .await;
         assert!(
-            notice["payload"]["description"]
+            notice["payload"]["required_action"]
                 .as_str()
                 .unwrap()
                 .contains("10天")
@@ -785,7 +799,7 @@ async fn an_unidentified_person_gets_a_dna_reminder_and_a_settlement_prompt() {
             .expect_escalation(department, "dna_sampling_1_month", "TCJZ-HC-2025-0150", 1)
             .await;
         assert!(
-            notice["payload"]["description"]
+            notice["payload"]["required_action"]
                 .as_str()
                 .unwrap()
                 .contains("DNA_SAMPLING")
@@ -802,7 +816,7 @@ async fn an_unidentified_person_gets_a_dna_reminder_and_a_settlement_prompt() {
             .expect_escalation(department, "settlement_after_3_months", case, 1)
             .await;
         assert!(
-            notice["payload"]["description"]
+            notice["payload"]["required_action"]
                 .as_str()
                 .unwrap()
                 .contains("SETTLEMENT_REQUEST")
@@ -901,7 +915,7 @@ async fn an_unacknowledged_police_handover_is_escalated_and_the_board_shows_it()
             .expect_escalation(department, "handover_ack", "TCGA-HS-20260302-011", 1)
             .await;
         assert!(
-            notice["payload"]["description"]
+            notice["payload"]["required_action"]
                 .as_str()
                 .unwrap()
                 .contains("TCGA-HS-20260302-011")

@@ -670,19 +670,28 @@ async fn opening_twice_is_idempotent_and_bad_config_is_refused() {
 async fn a_cancelled_next_gives_its_claim_back() {
     let (_dir, _store, transport) = open(config()).await;
     let address = Address::Deliver(Actor::Station);
-    transport.publish(message(address, "c-1")).await.unwrap();
     let mut consumer = transport.consume(address, 5).await.unwrap();
     // One poll: the claim is sent to the writer, then the future is dropped before the
-    // answer (the single-threaded test runtime cannot run the writer in between).
-    assert!(
-        tokio::time::timeout(Duration::ZERO, consumer.next())
-            .await
-            .is_err()
-    );
+    // answer. The writer runs on its own, so now and then it answers within that one poll:
+    // then the message is simply delivered (acked here) and the experiment is repeated.
+    let mut cancelled = None;
+    for attempt in 0..50 {
+        let id = format!("c-{attempt}");
+        transport.publish(message(address, &id)).await.unwrap();
+        match tokio::time::timeout(Duration::ZERO, consumer.next()).await {
+            Err(_) => {
+                cancelled = Some(id);
+                break;
+            }
+            Ok(Some(delivery)) => delivery.ack().await.unwrap(),
+            Ok(None) => panic!("the consumer ended"),
+        }
+    }
+    let cancelled = cancelled.expect("one of 50 polls was cancelled before its answer");
     // The default lease is 30 s: only the writer's give-back lets this through in time.
     let mut other = transport.consume(address, 5).await.unwrap();
     let delivery = next(&mut other).await;
-    assert_eq!(delivery.message_id(), Some("c-1"));
+    assert_eq!(delivery.message_id(), Some(cancelled.as_str()));
     assert!(
         !delivery.redelivered(),
         "the abandoned claim does not count"

@@ -913,6 +913,29 @@ pub(crate) const HUB_REJECTED: &[Field] = &[
     req("retry_allowed", "kfcf", "可否重发", Bool),
 ];
 
+/// 起因 of a deadline notice: the message that started the clock.
+const NOTICE_TRIGGER: &[Field] = &[
+    req("message_id", "xxbs", "触发消息标识", Text),
+    req("message_type", "xxlx", "触发消息类型", Code),
+    req("sender", "fsdwlb", "触发消息发送方", Code),
+];
+
+/// `<SXTX>` 时限提醒 (DEADLINE_NOTICE).
+pub(crate) const DEADLINE_NOTICE: &[Field] = &[
+    req("notice_id", "txbh", "提醒编号", Text),
+    req("rule", "gzmc", "规则名称", Text),
+    req("description", "sxsm", "时限", Text),
+    req("basis", "sxyj", "时限依据", Text),
+    req("item_key", "sxbs", "事项标识", Text),
+    req("step", "djc", "第几次", Int),
+    req("clock_start", "qssj", "起算时间", DateTime),
+    req("due_at", "dqsj", "到期时间", DateTime),
+    req("fired_at", "txsj", "提醒时间", DateTime),
+    req("trigger", "qy", "起因", Kind::Group(NOTICE_TRIGGER)),
+    req("required_action", "xblsx", "需办理事项", Text),
+    req("escalation_level", "txjb", "提醒级别", Code),
+];
+
 // ---------------------------------------------------------------------------------------------
 // Document kinds.
 // ---------------------------------------------------------------------------------------------
@@ -961,6 +984,9 @@ pub enum DocumentKind {
     Tfsj,
     /// `<JSTZ>` 枢纽拒收通知 (HUB_REJECTED), received.
     Jstz,
+    /// `<SXTX>` 时限提醒 (DEADLINE_NOTICE), received: the hub's notice that a time limit
+    /// the police are party to passed unmet (e.g. a DNA sample not taken within a month).
+    Sxtx,
 }
 
 /// What the envelope says when a police document's header leaves it out: the legal basis,
@@ -977,7 +1003,7 @@ pub(crate) struct EnvelopeDefaults {
 
 impl DocumentKind {
     /// Every kind, in catalogue order of its message type.
-    pub const ALL: [DocumentKind; 18] = [
+    pub const ALL: [DocumentKind; 19] = [
         DocumentKind::Zj,
         DocumentKind::Zjfk,
         DocumentKind::Jjb,
@@ -996,6 +1022,7 @@ impl DocumentKind {
         DocumentKind::Lhsp,
         DocumentKind::Tfsj,
         DocumentKind::Jstz,
+        DocumentKind::Sxtx,
     ];
 
     /// The root element name, e.g. `"JJB"`.
@@ -1019,6 +1046,7 @@ impl DocumentKind {
             DocumentKind::Lhsp => "LHSP",
             DocumentKind::Tfsj => "TFSJ",
             DocumentKind::Jstz => "JSTZ",
+            DocumentKind::Sxtx => "SXTX",
         }
     }
 
@@ -1043,6 +1071,7 @@ impl DocumentKind {
             DocumentKind::Lhsp => "落户审批结果",
             DocumentKind::Tfsj => "突发事件报告",
             DocumentKind::Jstz => "枢纽拒收通知",
+            DocumentKind::Sxtx => "时限提醒",
         }
     }
 
@@ -1067,6 +1096,7 @@ impl DocumentKind {
             DocumentKind::Lhsp => MessageType::SettlementDecision,
             DocumentKind::Tfsj => MessageType::IncidentReport,
             DocumentKind::Jstz => MessageType::HubRejected,
+            DocumentKind::Sxtx => MessageType::DeadlineNotice,
         }
     }
 
@@ -1149,6 +1179,7 @@ impl DocumentKind {
             DocumentKind::Lhsp => SETTLEMENT_DECISION,
             DocumentKind::Tfsj => INCIDENT_REPORT,
             DocumentKind::Jstz => HUB_REJECTED,
+            DocumentKind::Sxtx => DEADLINE_NOTICE,
         }
     }
 
@@ -1212,7 +1243,7 @@ impl DocumentKind {
                 "INCIDENT_REPORTING",
                 "SENSITIVE",
             ),
-            DocumentKind::Jstz => d(&["PIPL13_1_3"], "HUB_NOTICE", "GENERAL"),
+            DocumentKind::Jstz | DocumentKind::Sxtx => d(&["PIPL13_1_3"], "HUB_NOTICE", "GENERAL"),
         }
     }
 }
@@ -1673,7 +1704,8 @@ mod tests {
                 "MISSING_PERSON_MATCH",
                 "SETTLEMENT_REQUEST",
                 "INCIDENT_REPORT",
-                "HUB_REJECTED"
+                "HUB_REJECTED",
+                "DEADLINE_NOTICE"
             ])
         );
     }

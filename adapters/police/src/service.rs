@@ -54,7 +54,7 @@ const fn adapter(kind: DocumentKind) -> Endpoint {
 
 /// One endpoint per kind, in [`DocumentKind::ALL`] order. The police exchange service files
 /// received documents by kind under `/jzgl/jsxx/` (救助管理/接收信息).
-pub const ENDPOINTS: [Endpoint; 18] = [
+pub const ENDPOINTS: [Endpoint; 19] = [
     police(DocumentKind::Zj, "/jzgl/jsxx/ZJ"),
     police(DocumentKind::Zjfk, "/jzgl/jsxx/ZJFK"),
     adapter(DocumentKind::Jjb),
@@ -73,6 +73,7 @@ pub const ENDPOINTS: [Endpoint; 18] = [
     adapter(DocumentKind::Lhsp),
     police(DocumentKind::Tfsj, "/jzgl/jsxx/TFSJ"),
     police(DocumentKind::Jstz, "/jzgl/jsxx/JSTZ"),
+    police(DocumentKind::Sxtx, "/jzgl/jsxx/SXTX"),
 ];
 
 /// The endpoint of a kind.

@@ -1,7 +1,7 @@
 //! The STATION adapter's codec: the rescue station's management system (太仓市救助管理站
 //! 信息系统, modelled on the national 救助管理信息系统) ↔ the hub's canonical messages.
 //!
-//! The station sends and receives more kinds of document than any other department: all 23
+//! The station sends and receives more kinds of document than any other department: all 24
 //! message types of the catalogue, each as one REST resource (`service::RESOURCES`).
 //! Its native format is JSON `{"head": {…}, "data": {…}}` with lowerCamelCase names,
 //! Beijing-time timestamps without offset and the hub's code lists (FORMAT.md, and the

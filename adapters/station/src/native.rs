@@ -25,10 +25,12 @@
 
 use std::fmt;
 
+use contracts::MessageType;
 use contracts::codes::datetime::{
     CivilDate, PartialDate, parse_offset_date_time, parse_partial_date,
 };
 use contracts::model::admission_ack::AdmissionAck;
+use contracts::model::deadline_notice::{DeadlineNotice, EscalationLevel, NoticeTrigger};
 use contracts::model::envelope::{LegalBasis, Purpose, Signature, SignatureAlgorithm};
 use contracts::model::follow_up_visit::{
     FollowUpVisit, GuardianshipAssessment, LivingCategory, LivingSituation, ReVagrancyRisk,
@@ -156,6 +158,7 @@ verbatim!(
     f64,
     // Code lists: the station system uses the hub's code values verbatim.
     Actor,
+    MessageType,
     Sensitivity,
     LegalBasis,
     Purpose,
@@ -215,6 +218,7 @@ verbatim!(
     ReVagrancyRisk,
     SupportReferral,
     RejectionStage,
+    EscalationLevel,
 );
 
 /// Defines a native struct (camelCase, unknown fields rejected, optional fields left out
@@ -1323,6 +1327,35 @@ native_struct! {
     }
 }
 
+// ---------------------------------------------------------------- hub deadline notice
+
+native_struct! {
+    /// 起因: the message that started the clock.
+    struct NNoticeTrigger => NoticeTrigger {
+        message_id: String = "触发消息标识",
+        message_type: MessageType = "触发消息类型",
+        sender: Actor = "触发消息发送方",
+    }
+}
+
+native_struct! {
+    /// 时限提醒 (`deadlineNotice`).
+    struct NDeadlineNotice => DeadlineNotice {
+        notice_id: String = "提醒编号",
+        rule: String = "规则名",
+        description: String = "时限",
+        basis: String = "依据",
+        item_key: String = "事项",
+        step: u32 = "第几次",
+        clock_start: BjTime = "起算时间",
+        due_at: BjTime = "到期时间",
+        fired_at: BjTime = "提醒时间",
+        trigger: NNoticeTrigger = "起因",
+        required_action: String = "需办理事项",
+        escalation_level: EscalationLevel = "提醒级别",
+    }
+}
+
 /// Runs `$f::<N>(args…)` with `N` the native type of `$message_type` (one arm per message
 /// type: a type added to the catalogue does not compile here until it has a native type).
 macro_rules! with_native_type {
@@ -1353,6 +1386,7 @@ macro_rules! with_native_type {
             T::IncidentReport => $f::<n::NIncidentReport>($($arg),*),
             T::FollowUpVisit => $f::<n::NFollowUpVisit>($($arg),*),
             T::HubRejected => $f::<n::NHubRejection>($($arg),*),
+            T::DeadlineNotice => $f::<n::NDeadlineNotice>($($arg),*),
         }
     }};
 }
@@ -1417,6 +1451,8 @@ const FIELD_TABLES: &[&[(&str, &str)]] = &[
     NFollowUpVisit::FIELDS,
     NRejectionReason::FIELDS,
     NHubRejection::FIELDS,
+    NNoticeTrigger::FIELDS,
+    NDeadlineNotice::FIELDS,
 ];
 
 /// What a native field means, in the station's words (`idNumber` → `证件号码`); the first

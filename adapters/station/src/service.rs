@@ -8,7 +8,7 @@
 //!   receipt (FORMAT.md §5) back: `201` accepted, `422` refused or malformed, `503` hub
 //!   unavailable (re-send the same document later);
 //! * the adapter POSTs the documents the station receives (转介单, 护送交接表, 核查受理回执,
-//!   核查结果, …) to the station system (`<base_url>/api/v1/referrals`); any `2xx` is
+//!   核查结果, 时限提醒, …) to the station system (`<base_url>/api/v1/referrals`); any `2xx` is
 //!   delivered, `5xx`, `429` and `408` are retried, other `4xx` dead-lettered with the
 //!   station's error body.
 //!
@@ -81,7 +81,7 @@ const fn resource(
 }
 
 /// Every resource, in catalogue order.
-pub const RESOURCES: [Resource; 23] = [
+pub const RESOURCES: [Resource; 24] = [
     resource(
         MessageType::Referral,
         "referral",
@@ -241,6 +241,13 @@ pub const RESOURCES: [Resource; 23] = [
         "hubRejection",
         "/api/v1/hub-rejections",
         "枢纽拒收通知",
+        Direction::StationReceives,
+    ),
+    resource(
+        MessageType::DeadlineNotice,
+        "deadlineNotice",
+        "/api/v1/deadline-notices",
+        "时限提醒",
         Direction::StationReceives,
     ),
 ];

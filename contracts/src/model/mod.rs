@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod shared;
 
 pub mod admission_ack;
+pub mod deadline_notice;
 pub mod follow_up_visit;
 pub mod handover_ack;
 pub mod hospital_admission;
@@ -70,6 +71,7 @@ pub enum Payload {
     IncidentReport(incident_report::IncidentReport),
     FollowUpVisit(follow_up_visit::FollowUpVisit),
     HubRejected(hub_rejected::HubRejected),
+    DeadlineNotice(deadline_notice::DeadlineNotice),
 }
 
 /// Why a payload could not be decoded into its Rust type.
@@ -145,6 +147,7 @@ impl Payload {
             (IncidentReport, 1) => IncidentReport,
             (FollowUpVisit, 1) => FollowUpVisit,
             (HubRejected, 1) => HubRejected,
+            (DeadlineNotice, 1) => DeadlineNotice,
         );
         decoded.map_err(|source| DecodeError::Shape {
             message_type,
@@ -161,7 +164,7 @@ impl Payload {
             IdentityDigest, HospitalAdmission, AdmissionAck, HospitalDischarge, StationIntake,
             StationLeave, ReturnHomeNotice, ReturnHomeReceipt, MissingPersonNotice,
             MissingPersonMatch, SettlementRequest, SettlementDecision, IncidentReport,
-            FollowUpVisit, HubRejected,
+            FollowUpVisit, HubRejected, DeadlineNotice,
         )
     }
 }

@@ -346,6 +346,48 @@ pub struct Envelope<'a> {
     pub trigger_sensitivity: Option<Sensitivity>,
 }
 
+/// The message type of the hub's deadline notices (时限提醒).
+pub const DEADLINE_NOTICE: &str = "DEADLINE_NOTICE";
+
+/// The payload every DEADLINE_NOTICE carries, filled from the deadline's facts. A rule's
+/// template adds what only it knows (`required_action`, `escalation_level`) and may override
+/// any of these fields.
+fn deadline_notice_template() -> Map<String, Value> {
+    let fields = json!({
+        "notice_id": "DL-${deadline:item_id}-${deadline:step}",
+        "rule": "${deadline:rule}",
+        "description": "${deadline:description}",
+        "basis": "${deadline:basis}",
+        "item_key": "${deadline:key}",
+        "step": "${deadline:step}",
+        "clock_start": "${deadline:clock_start}",
+        "due_at": "${deadline:due_at}",
+        "fired_at": "${deadline:fired_at}",
+        "trigger": {
+            "message_id": "${deadline:trigger_message_id}",
+            "message_type": "${deadline:trigger_type}",
+            "sender": "${deadline:trigger_sender}"
+        }
+    });
+    match fields {
+        Value::Object(members) => members,
+        _ => Map::new(),
+    }
+}
+
+/// The payload template of `escalation`: its own, over the standard fields when it is a
+/// DEADLINE_NOTICE.
+pub fn payload_template(escalation: &Escalation) -> Map<String, Value> {
+    if escalation.message_type != DEADLINE_NOTICE {
+        return escalation.payload.clone();
+    }
+    let mut template = deadline_notice_template();
+    for (key, value) in &escalation.payload {
+        template.insert(key.clone(), value.clone());
+    }
+    template
+}
+
 /// Builds the escalation message of `facts`' step.
 pub fn message(
     escalation: &Escalation,
@@ -375,7 +417,7 @@ pub fn message(
         "legal_basis": escalation.legal_basis,
         "purpose_code": escalation.purpose_code,
         "sensitivity": sensitivity,
-        "payload": render(&escalation.payload, captured, facts),
+        "payload": render(&payload_template(escalation), captured, facts),
     });
     if let Some(case_id) = facts.case_id {
         out["case_id"] = Value::from(case_id);
