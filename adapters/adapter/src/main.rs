@@ -159,6 +159,9 @@ async fn identity_digest(path: PathBuf) -> anyhow::Result<()> {
         reporting.department.as_str(),
         report.view_at
     );
+    for message_id in &report.message_ids {
+        println!("  message {message_id}");
+    }
     Ok(())
 }
 

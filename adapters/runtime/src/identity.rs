@@ -78,6 +78,9 @@ pub struct DigestReport {
     pub messages: usize,
     /// The report's `view_at`.
     pub view_at: String,
+    /// The `message_id` of each message published, in order (operators can follow them in
+    /// the hub's inbox and dead letters).
+    pub message_ids: Vec<String>,
 }
 
 /// The `IDENTITY_DIGEST` envelopes of one report of `views` read at `view_at`, each with a
@@ -144,7 +147,9 @@ pub async fn report_identity_digest<T: Transport>(
     let views = store.identity_digests().await?;
     let messages = digest_messages(from, &views, &view_at, &now_utc8());
     let count = messages.len();
+    let mut message_ids = Vec::with_capacity(count);
     for message in messages {
+        message_ids.push(message.message_id.clone());
         transport
             .publish(Outgoing {
                 address: Address::Ingress(from.department),
@@ -166,6 +171,7 @@ pub async fn report_identity_digest<T: Transport>(
         persons: views.len(),
         messages: count,
         view_at,
+        message_ids,
     })
 }
 
