@@ -965,3 +965,55 @@ fn rotated_tokens_both_work() {
     assert_eq!(config.department_of_token("city"), Some(Actor::Citymgmt));
     assert_eq!(config.department_of_token("older"), None);
 }
+
+#[test]
+fn a_narrower_policy_can_only_remove_fields() {
+    let text = r#"
+[departments.HEALTH]
+org_codes = ["123205854668903451"]
+max_sensitivity = "SENSITIVE"
+allowed_pii = ["name", "id_number"]
+narrow.IDENTITY_UPDATE = { allowed_pii = ["name", "address"], max_sensitivity = "SENSITIVE_MINOR" }
+narrow.NO_SUCH_TYPE = { allowed_pii = [] }
+narrow.STATION_LEAVE = { allowed_pii = ["name"], max_sensitivity = "GENERAL" }
+"#;
+    let config = load_text(text).unwrap();
+    let problems: Vec<String> = config
+        .validate(&registry())
+        .unwrap_err()
+        .iter()
+        .map(ConfigProblem::to_string)
+        .collect();
+    for expected in [
+        "departments.HEALTH.narrow.IDENTITY_UPDATE.max_sensitivity: a narrower policy cannot raise",
+        "departments.HEALTH.narrow.IDENTITY_UPDATE.allowed_pii[1]: `address` is not in HEALTH's allowed_pii",
+        "departments.HEALTH.narrow.NO_SUCH_TYPE: NO_SUCH_TYPE is not a message type",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.starts_with(expected)),
+            "missing {expected:?} in {problems:#?}"
+        );
+    }
+    assert!(
+        !problems.iter().any(|p| p.contains("STATION_LEAVE")),
+        "{problems:#?}"
+    );
+    // The narrowed policy, and never wider than the department's, even if unvalidated.
+    let health = &config.departments[&Actor::Health];
+    let leave = health.field_policy_for("STATION_LEAVE");
+    assert_eq!(leave.allowed_pii, ["name".to_owned()].into());
+    assert_eq!(
+        leave.max_sensitivity,
+        Some(contracts::model::Sensitivity::General)
+    );
+    let update = health.field_policy_for("IDENTITY_UPDATE");
+    assert_eq!(update.allowed_pii, ["name".to_owned()].into());
+    assert_eq!(
+        update.max_sensitivity,
+        Some(contracts::model::Sensitivity::Sensitive)
+    );
+    assert_eq!(
+        health.field_policy_for("HOSPITAL_ADMISSION"),
+        health.field_policy()
+    );
+}

@@ -476,6 +476,14 @@ async fn three_departments_converge_after_out_of_order_results_with_one_offline(
         views["STATION"].persons[&person].1["household_address"],
         "河南省周口市沈丘县槐店回族镇张庄村3组"
     );
+    // The hospital's summary ("S"): no household address.
+    assert!(
+        views["HEALTH"].persons[&person]
+            .1
+            .get("household_address")
+            .is_none()
+    );
+    assert_eq!(views["HEALTH"].persons[&person].1["name"], "张建军");
     assert_eq!(
         views["POLICE"].persons[&person].1,
         views["STATION"].persons[&person].1

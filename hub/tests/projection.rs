@@ -70,3 +70,36 @@ async fn the_grid_hears_of_a_local_intake_without_personal_information() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_police_get_the_summary_of_an_intake_they_escorted_not_the_station_s_file() {
+    let hub = Hub::start().await;
+    let intake = message(
+        "STATION_INTAKE/v1/valid/police_escort_adult_document.json",
+        "TCJZ-2026-000778",
+        &[],
+    );
+    hub.accept(Actor::Station, &intake).await;
+    let police = hub.outbox_to(Actor::Police, "STATION_INTAKE").await;
+    let civil = hub.outbox_to(Actor::Civil, "STATION_INTAKE").await;
+    let (police, civil) = (&police[0]["payload"], &civil[0]["payload"]);
+    // Who was taken in: the person's name and ID number reach the police …
+    assert_eq!(
+        police["person"]["name"],
+        intake["payload"]["person"]["name"]
+    );
+    assert_eq!(
+        police["person"]["id_number"],
+        intake["payload"]["person"]["id_number"]
+    );
+    // … the station's file does not (civil affairs, with the full policy, gets it).
+    for withheld in ["physical_description", "health_check", "relatives"] {
+        if intake["payload"].get(withheld).is_some() {
+            assert!(
+                police.get(withheld).is_none(),
+                "the police received {withheld}"
+            );
+            assert_eq!(civil[withheld], intake["payload"][withheld], "{withheld}");
+        }
+    }
+}

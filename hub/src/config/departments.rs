@@ -37,6 +37,26 @@ pub struct DepartmentConfig {
     /// The `x-pii` kinds it may receive (`name`, `id_number`, `health`, …). Default none.
     #[serde(default)]
     pub allowed_pii: Vec<String>,
+    /// Narrower policies for some message types (`[departments.<CODE>.narrow.<TYPE>]`): the
+    /// "S" (summary) entries of the distribution matrix (domain.md §7.4) where the
+    /// department-wide policy is the "F" of other types. A narrower policy can only remove:
+    /// its kinds must be among `allowed_pii`, its sensitivity at most `max_sensitivity`.
+    #[serde(default)]
+    pub narrow: BTreeMap<String, NarrowPolicy>,
+}
+
+/// A narrower policy for one message type (see [`DepartmentConfig::narrow`]); an absent key
+/// keeps the department-wide value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NarrowPolicy {
+    /// The highest sensitivity of a field it receives in messages of this type.
+    #[serde(default)]
+    pub max_sensitivity: Option<Sensitivity>,
+    /// The `x-pii` kinds it receives in messages of this type (a subset of the
+    /// department's `allowed_pii`).
+    #[serde(default)]
+    pub allowed_pii: Option<Vec<String>>,
 }
 
 /// The default [`DepartmentConfig::max_sensitivity`]: least privilege.
@@ -53,17 +73,34 @@ impl Default for DepartmentConfig {
             reads: BTreeMap::new(),
             max_sensitivity: default_max_sensitivity(),
             allowed_pii: Vec::new(),
+            narrow: BTreeMap::new(),
         }
     }
 }
 
 impl DepartmentConfig {
-    /// The field policy for projection.
+    /// The department-wide field policy for projection.
     pub fn field_policy(&self) -> FieldPolicy {
         FieldPolicy {
             max_sensitivity: Some(self.max_sensitivity),
             allowed_pii: self.allowed_pii.iter().cloned().collect(),
         }
+    }
+
+    /// The field policy for messages of `message_type`: the department-wide one, narrowed by
+    /// [`DepartmentConfig::narrow`] (never widened, even by a configuration validation would
+    /// refuse).
+    pub fn field_policy_for(&self, message_type: &str) -> FieldPolicy {
+        let mut policy = self.field_policy();
+        if let Some(narrow) = self.narrow.get(message_type) {
+            if let Some(max) = narrow.max_sensitivity {
+                policy.max_sensitivity = Some(max.min(self.max_sensitivity));
+            }
+            if let Some(kinds) = &narrow.allowed_pii {
+                policy.allowed_pii.retain(|kind| kinds.contains(kind));
+            }
+        }
+        policy
     }
 }
 

@@ -346,6 +346,15 @@ impl HubConfig {
             .unwrap_or_default()
     }
 
+    /// A department's field policy for messages of `message_type` (its narrower policy for
+    /// the type, if configured); the empty policy for an unconfigured department.
+    pub fn field_policy_for(&self, department: Actor, message_type: &str) -> FieldPolicy {
+        self.departments
+            .get(&department)
+            .map(|d| d.field_policy_for(message_type))
+            .unwrap_or_default()
+    }
+
     /// The recipients of a message by the route table (see [`RouteTable::recipients`]).
     pub fn recipients(&self, message_type: &str, message: &Value) -> Vec<Recipient> {
         self.routes.recipients(message_type, message)

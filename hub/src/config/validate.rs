@@ -361,6 +361,35 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+            for (message_type, narrow) in &department.narrow {
+                let path = format!("{base}.narrow.{message_type}");
+                self.check_type(&path, message_type);
+                if let Some(max) = narrow.max_sensitivity
+                    && max > department.max_sensitivity
+                {
+                    self.problem(
+                        format!("{path}.max_sensitivity"),
+                        format!(
+                            "a narrower policy cannot raise the sensitivity above the department's {}",
+                            serde_json::to_value(department.max_sensitivity)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default()
+                        ),
+                    );
+                }
+                for (index, kind) in narrow.allowed_pii.iter().flatten().enumerate() {
+                    if !department.allowed_pii.contains(kind) {
+                        self.problem(
+                            format!("{path}.allowed_pii[{index}]"),
+                            format!(
+                                "`{kind}` is not in {}'s allowed_pii: a narrower policy can only remove kinds",
+                                actor.as_str()
+                            ),
+                        );
+                    }
+                }
+            }
         }
     }
 

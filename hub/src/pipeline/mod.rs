@@ -548,7 +548,8 @@ impl Pipeline {
             };
         }
         let policy = projection::policy_for_message(
-            self.config.field_policy(recipient),
+            self.config
+                .field_policy_for(recipient, message_type.as_str()),
             message
                 .get("sensitivity")
                 .and_then(|s| serde_json::from_value(s.clone()).ok()),
