@@ -353,6 +353,29 @@ async fn a_case_through_its_life_and_an_illegal_transition() {
             .collect()
     };
     assert_eq!(ids(&after), ids(&timeline));
+    // … but the timeline shows what was refused and why, once the dead letter is indexed.
+    let refused = tokio::time::timeout(WAIT, async {
+        loop {
+            let now = hub.timeline().await;
+            if let Some(refused) = now["refused"].as_array().filter(|r| !r.is_empty()) {
+                break refused.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the refusal reaches the case timeline");
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0]["message_id"], again["message_id"]);
+    assert_eq!(refused[0]["sender"], "STATION");
+    assert_eq!(refused[0]["queue"], "dead.ingress");
+    assert_eq!(refused[0]["stage"], "CONTRACT");
+    assert!(
+        refused[0]["reasons"]
+            .to_string()
+            .contains("case_transition"),
+        "{refused:#?}"
+    );
     drop(station);
     hub.stop().await;
 }

@@ -44,4 +44,4 @@ pub mod machine;
 pub mod store;
 
 pub use machine::{CaseState, IllegalTransition, Role, Step, role, transition};
-pub use store::{Timeline, prepare, timeline};
+pub use store::{RefusedMessage, Timeline, prepare, timeline};

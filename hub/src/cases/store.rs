@@ -12,7 +12,8 @@
 //! * [`apply`] runs inside the accepted message's store transaction: the state row, the
 //!   history row, the inbox row and the deliveries commit or roll back together.
 //! * An illegal transition writes nothing (the caller drops the transaction).
-//! * The timeline is read-only and in accepted order (inbox `rowid`, i.e. commit order).
+//! * The timeline is read-only and in accepted order (inbox `rowid`, i.e. commit order);
+//!   refused messages come from the dead-letter index (its `case_id`).
 
 use contracts::MessageType;
 use serde::Serialize;
@@ -195,6 +196,28 @@ pub struct TimelineMessage {
     pub deliveries: Vec<Delivery>,
 }
 
+/// A message of the case that was refused: by the hub (`dead.ingress`, with every reason),
+/// or by a department's system for good (`dead.<DEPT>`, e.g. DEPARTMENT_REFUSED).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedMessage {
+    /// Its message id, if it had one.
+    pub message_id: Option<String>,
+    /// Its type, if known.
+    pub message_type: Option<String>,
+    /// The department that sent it (its envelope's `sender_org_type`), if known.
+    pub sender: Option<String>,
+    /// The dead-letter queue: `dead.ingress` (the hub refused it) or `dead.<DEPT>`.
+    pub queue: String,
+    /// The stage it was refused at (CONTRACT, UNAUTHORIZED, DEPARTMENT_REFUSED, …).
+    pub stage: String,
+    /// Every reason (JSON: pointer, rule, message).
+    pub reasons: serde_json::Value,
+    /// When it was recorded (RFC 3339 UTC).
+    pub dead_at: String,
+    /// When it was replayed, if it was.
+    pub replayed_at: Option<String>,
+}
+
 /// The timeline of a case: its messages in accepted order and its state history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Timeline {
@@ -206,16 +229,20 @@ pub struct Timeline {
     pub history: Vec<Transition>,
     /// The messages, in accepted order.
     pub messages: Vec<TimelineMessage>,
+    /// The messages of the case that were refused, in the order they were recorded (dead
+    /// letters recorded before the store's schema 3 are not attributed to a case).
+    pub refused: Vec<RefusedMessage>,
 }
 
 impl Timeline {
     /// Whether the hub knows nothing of the case.
     pub fn is_empty(&self) -> bool {
-        self.state.is_none() && self.messages.is_empty()
+        self.state.is_none() && self.messages.is_empty() && self.refused.is_empty()
     }
 
     /// The part a department is party to: messages it sent or received, with only its own
-    /// deliveries unless it sent the message; the state history of those messages.
+    /// deliveries unless it sent the message; the state history of those messages; the
+    /// refusals of what it sent and what its own system refused.
     pub fn visible_to(mut self, department: &str) -> Timeline {
         self.messages.retain(|m| {
             m.sender == department || m.deliveries.iter().any(|d| d.recipient == department)
@@ -226,6 +253,9 @@ impl Timeline {
                 message.recipients.retain(|r| r == department);
             }
         }
+        let own_dead_queue = format!("dead.{department}");
+        self.refused
+            .retain(|r| r.sender.as_deref() == Some(department) || r.queue == own_dead_queue);
         let seen: Vec<String> = self.messages.iter().map(|m| m.message_id.clone()).collect();
         self.history.retain(|t| seen.contains(&t.message_id));
         if self.messages.is_empty() {
@@ -314,10 +344,35 @@ pub async fn timeline(store: &Store, case_id: &str) -> Result<Timeline, StoreErr
             accepted_at: row.try_get(3)?,
         });
     }
+    let mut refused = Vec::new();
+    for row in sqlx::query(
+        "SELECT message_id, message_type, queue, stage, reasons, dead_at, replayed_at, body
+         FROM dead_letters WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?
+    {
+        let body: Vec<u8> = row.try_get(7)?;
+        let reasons: String = row.try_get(4)?;
+        refused.push(RefusedMessage {
+            message_id: row.try_get(0)?,
+            message_type: row.try_get(1)?,
+            sender: serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("sender_org_type")?.as_str().map(str::to_owned)),
+            queue: row.try_get(2)?,
+            stage: row.try_get(3)?,
+            reasons: serde_json::from_str(&reasons).unwrap_or(Value::String(reasons)),
+            dead_at: row.try_get(5)?,
+            replayed_at: row.try_get(6)?,
+        });
+    }
     Ok(Timeline {
         case_id: case_id.to_owned(),
         state,
         history,
         messages,
+        refused,
     })
 }

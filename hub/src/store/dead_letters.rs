@@ -121,6 +121,7 @@ impl Store {
             .bind(&record.body)
             .bind(headers_to_json(&record.headers))
             .bind(&dead_at)
+            .bind(case_id_of(&record.body))
             .fetch_optional(&mut *tx)
             .await?;
         let id = match inserted {
@@ -270,6 +271,15 @@ fn decode_dead_letter(row: &SqliteRow) -> Result<DeadLetter, StoreError> {
         replayed_by: row.try_get("replayed_by")?,
         replay_reason: row.try_get("replay_reason")?,
     })
+}
+
+/// The envelope's `case_id` of a dead letter's body, if it is JSON and names one.
+fn case_id_of(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()?
+        .get("case_id")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const FILE_POOL_CONNECTIONS: u32 = 8;
 
 /// The schema version this code writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// A store failure. [`StoreError::is_transient`] tells whether trying again can help.
 #[derive(Debug, thiserror::Error)]

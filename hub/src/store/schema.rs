@@ -121,6 +121,15 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 2,
         statements: crate::identity::store::SCHEMA_V2,
     },
+    // The case of a dead letter (its envelope's case_id), so a case timeline shows what was
+    // refused. Letters recorded before have none.
+    Migration {
+        version: 3,
+        statements: &[
+            "ALTER TABLE dead_letters ADD COLUMN case_id TEXT NULL",
+            "CREATE INDEX dead_letters_case ON dead_letters (case_id) WHERE case_id IS NOT NULL",
+        ],
+    },
 ];
 
 // ---- inbox -------------------------------------------------------------------------------
@@ -199,8 +208,8 @@ pub(super) const SELECT_SAME_ANONYMOUS_DEAD_LETTER: &str = "SELECT id FROM dead_
 
 /// Inserts a dead letter (nothing on a (queue, message_id, dead_at) conflict).
 pub(super) const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters
-    (queue, message_id, message_type, stage, reasons, publisher, body, headers, dead_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    (queue, message_id, message_type, stage, reasons, publisher, body, headers, dead_at, case_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
     ON CONFLICT (queue, message_id, dead_at) DO NOTHING
     RETURNING id";
 

@@ -149,6 +149,40 @@ pub(crate) fn timeline_text(timeline: &Timeline) -> String {
             );
         }
     }
+    if !timeline.refused.is_empty() {
+        line(&mut out, "refused:".to_owned());
+        for r in &timeline.refused {
+            let reasons: Vec<String> = r
+                .reasons
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|reason| {
+                    let text = |k: &str| reason.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                    format!("{} {}", text("pointer"), text("message"))
+                })
+                .collect();
+            line(
+                &mut out,
+                format!(
+                    "  {}  {} {} from {} — {} at {}{}",
+                    r.dead_at,
+                    r.message_type.as_deref().unwrap_or("?"),
+                    r.message_id.as_deref().unwrap_or("(no id)"),
+                    r.sender.as_deref().unwrap_or("?"),
+                    r.queue,
+                    r.stage,
+                    r.replayed_at
+                        .as_deref()
+                        .map(|at| format!(", replayed {at}"))
+                        .unwrap_or_default()
+                ),
+            );
+            for reason in reasons {
+                line(&mut out, format!("     {reason}"));
+            }
+        }
+    }
     out
 }
 
