@@ -890,3 +890,65 @@ async fn the_identity_api_names_who_reads_and_why_and_keeps_departments_to_their
         (200, json!([]))
     );
 }
+
+#[tokio::test]
+async fn a_death_or_a_settlement_reported_by_any_department_changes_the_record_once() {
+    let hub = Hub::start().await;
+    // A death in hospital, reported by the hospital: the record becomes DECEASED (v2).
+    hub.accept(Actor::Station, &intake(CASE, unknown_man()))
+        .await;
+    let person = hub.person_of_case(CASE).await;
+    let mut death = message(
+        "INCIDENT_REPORT/v1/valid/first_report_normal_death_in_hospital.json",
+        CASE,
+        &[],
+    );
+    death["payload"]["persons_involved"][0]["case_id"] = json!(CASE);
+    hub.accept(Actor::Health, &death).await;
+    let record = hub.person(&person).await;
+    assert_eq!((record.version, record.status.as_str()), (2, "DECEASED"));
+    let updates = hub.updates_to(Actor::Station).await;
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0]["payload"]["change_type"], "DECEASED");
+    assert_eq!(updates[0]["payload"]["evidence_ref"], death["message_id"]);
+    // The station's own update saying the same is accepted and changes nothing, although it
+    // assumed version 2 was still to be made.
+    let same = station_update(CASE, &person, 2, "DECEASED", json!({"is_minor": false}));
+    hub.accept(Actor::Station, &same).await;
+    assert_eq!(hub.person(&person).await.version, 2);
+    assert_eq!(hub.updates_to(Actor::Station).await.len(), 1);
+
+    // 落户: the police approve the settlement of another person; the record is SETTLED with
+    // the assigned ID number and household.
+    const SETTLED_CASE: &str = "TCJZ-2026-000873";
+    hub.accept(Actor::Station, &intake(SETTLED_CASE, unknown_man()))
+        .await;
+    let settled = hub.person_of_case(SETTLED_CASE).await;
+    let decision = message(
+        "SETTLEMENT_DECISION/v1/valid/approved_and_registered.json",
+        SETTLED_CASE,
+        &[],
+    );
+    hub.accept(Actor::Police, &decision).await;
+    let record = hub.person(&settled).await;
+    assert_eq!((record.version, record.status.as_str()), (2, "SETTLED"));
+    assert_eq!(record.record["id_number"], "32058519650701013X");
+    assert_eq!(record.record["household_region_code"], "320585102001");
+    let provenance = record
+        .provenance
+        .iter()
+        .find(|p| p.field == "id_number")
+        .unwrap();
+    assert_eq!(
+        (provenance.department.as_str(), provenance.method.as_str()),
+        ("POLICE", "SETTLEMENT_DECISION")
+    );
+    // A decision that is not an approval changes nothing.
+    let review = message(
+        "SETTLEMENT_DECISION/v1/valid/pre_review_passed.json",
+        SETTLED_CASE,
+        &[],
+    );
+    hub.accept(Actor::Police, &review).await;
+    assert_eq!(hub.person(&settled).await.version, 2);
+}

@@ -225,6 +225,9 @@ pub struct IdentityMessage<'a> {
     pub case_id: Option<&'a str>,
     /// The whole message (envelope and payload).
     pub message: &'a Value,
+    /// Whether this message moved its case to DECEASED (a death reported by any department;
+    /// [`crate::cases`]).
+    pub case_died: bool,
 }
 
 impl IdentityMessage<'_> {
@@ -265,8 +268,18 @@ pub async fn apply(
         MessageType::IdentityCheckResult => work.check_result(person.as_deref()).await?,
         MessageType::IdentityUpdate => work.department_update().await?,
         MessageType::IdentityDigest => work.digest_report().await?,
+        MessageType::SettlementDecision => work.settlement_decided(person.as_deref()).await?,
         _ => Ok(()),
     };
+    // A death reported by any department ends the record's life (the station's own
+    // IDENTITY_UPDATE DECEASED was handled above, with its version check).
+    if outcome.is_ok()
+        && message.case_died
+        && message.message_type != MessageType::IdentityUpdate
+        && let Some(person_id) = person.as_deref()
+    {
+        work.life_event(person_id, "DECEASED", &Map::new()).await?;
+    }
     Ok(outcome.map(|()| work.effects))
 }
 
@@ -1003,6 +1016,71 @@ impl Work<'_, '_, '_> {
         Ok(())
     }
 
+    // ---- deaths and settlement reported by the case's messages --------------------------
+
+    /// A life event another message reports for `person_id`: its status becomes `status`
+    /// (DECEASED, SETTLED) with `fields` added, as a new version announced to everyone; a
+    /// record already in that status only takes the new fields.
+    async fn life_event(
+        &mut self,
+        person_id: &str,
+        status: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<(), PipelineError> {
+        let Some(current) = self.person(person_id).await? else {
+            return Ok(());
+        };
+        if current.merged_into.is_some() {
+            return Ok(());
+        }
+        let record = match record::on_department_update(&current.record, status, fields) {
+            Ok(record) => record,
+            Err(reason) => {
+                tracing::warn!(person_id, %reason, "A life event could not be recorded.");
+                return Ok(());
+            }
+        };
+        if record == current.record {
+            return Ok(());
+        }
+        let evidence = self.message.message_id.to_owned();
+        self.change(
+            person_id,
+            &current,
+            &record,
+            status,
+            "DOCUMENT",
+            Some(&evidence),
+            self.message.message_type.as_str(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// SETTLEMENT_DECISION APPROVED (落户): the person is settled, with the ID number and
+    /// household the police assigned.
+    async fn settlement_decided(
+        &mut self,
+        person: Option<&str>,
+    ) -> Result<Result<(), IdentityRefusal>, PipelineError> {
+        let Some(person_id) = person else {
+            return Ok(Ok(()));
+        };
+        if self.message.text("/payload/stage") != Some("APPROVED") {
+            return Ok(Ok(()));
+        }
+        let mut fields = Map::new();
+        if let Some(id_number) = self.message.text("/payload/assigned_id_number") {
+            fields.insert("id_doc_type".to_owned(), Value::from("111"));
+            fields.insert("id_number".to_owned(), Value::from(id_number));
+        }
+        if let Some(region) = self.message.text("/payload/household_region_code") {
+            fields.insert("household_region_code".to_owned(), Value::from(region));
+        }
+        self.life_event(person_id, "SETTLED", &fields).await?;
+        Ok(Ok(()))
+    }
+
     // ---- a department's IDENTITY_UPDATE -------------------------------------------------
 
     async fn department_update(&mut self) -> Result<Result<(), IdentityRefusal>, PipelineError> {
@@ -1045,6 +1123,21 @@ impl Work<'_, '_, '_> {
                     "person {person_id} was merged into {target}; send the change for {target}."
                 ),
             )));
+        }
+        let changed_fields = self
+            .message
+            .message
+            .pointer("/payload/changed_fields")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        if change_type != "MERGED"
+            && record::on_department_update(&current.record, &change_type, &changed_fields)
+                .is_ok_and(|record| record == current.record)
+        {
+            // The registry already holds exactly this (e.g. a death another department
+            // reported first): nothing to change, whatever version the sender assumed.
+            return Ok(Ok(()));
         }
         if offered != current.version + 1 {
             return Ok(Err(refuse(

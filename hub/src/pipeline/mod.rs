@@ -377,6 +377,7 @@ impl Pipeline {
         Ok(Ok(match self.store.begin_accept(&accepted).await? {
             BeginAccept::Duplicate { .. } => Verdict::Duplicate { message_id },
             BeginAccept::New(mut tx) => {
+                let mut case_step = None;
                 if let Some(case_id) = accepted.case_id.as_deref() {
                     let case_message = crate::cases::store::CaseMessage {
                         case_id,
@@ -385,22 +386,23 @@ impl Pipeline {
                         sender: sender.as_str(),
                         payload: message.get("payload").unwrap_or(&Value::Null),
                     };
-                    if let Err(illegal) =
-                        crate::cases::store::apply(tx.connection(), &case_message).await?
-                    {
-                        // Dropping the transaction rolls back the inbox row: nothing changes.
-                        drop(tx);
-                        return Ok(Err(Refusal(
-                            RejectionStage::Contract,
-                            reason(
-                                "/case_id",
-                                CASE_TRANSITION_RULE,
-                                format!(
-                                    "case {case_id} is in state {}: {} is not allowed: {}.",
-                                    illegal.from, illegal.message, illegal.reason
+                    match crate::cases::store::apply(tx.connection(), &case_message).await? {
+                        Ok(step) => case_step = Some(step),
+                        Err(illegal) => {
+                            // Dropping the transaction rolls back the inbox row: nothing changes.
+                            drop(tx);
+                            return Ok(Err(Refusal(
+                                RejectionStage::Contract,
+                                reason(
+                                    "/case_id",
+                                    CASE_TRANSITION_RULE,
+                                    format!(
+                                        "case {case_id} is in state {}: {} is not allowed: {}.",
+                                        illegal.from, illegal.message, illegal.reason
+                                    ),
                                 ),
-                            ),
-                        )));
+                            )));
+                        }
                     }
                 }
                 let identity_message = crate::identity::IdentityMessage {
@@ -409,6 +411,10 @@ impl Pipeline {
                     sender,
                     case_id: accepted.case_id.as_deref(),
                     message,
+                    case_died: matches!(
+                        case_step,
+                        Some(crate::cases::Step::Moved(crate::cases::CaseState::Deceased))
+                    ),
                 };
                 let effects = match crate::identity::store::apply(
                     tx.connection(),
