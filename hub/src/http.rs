@@ -19,8 +19,9 @@
 //!   message of the case in accepted order with what each recipient received, and the
 //!   case's state history. Same tokens as the deadline board: an operator sees everything,
 //!   a department the messages it sent or received (else `404`, like an unknown case).
-//! * `GET /v1/identity/persons/{id}`, `/v1/identity/checks`, `/v1/identity/reviews`,
-//!   `/v1/identity/drift` — the identity registry ([`crate::identity::http`]).
+//! * `GET /v1/identity/persons/{id}`, `/v1/identity/cases/{id}`, `/v1/identity/checks`,
+//!   `/v1/identity/reviews`, `/v1/identity/drift` — the identity registry
+//!   ([`crate::identity::http`]).
 //! * `GET /healthz` — the process is up. `GET /readyz` — broker and store reachable.
 //!
 //! Invariant: a 202 means the message is durably in `ingress.<DEPT>`; the pipeline then
@@ -72,6 +73,10 @@ pub fn router<T: Transport>(state: Arc<HttpState<T>>) -> Router {
         .route(
             "/v1/identity/persons/{id}",
             get(crate::identity::http::person::<T>),
+        )
+        .route(
+            "/v1/identity/cases/{id}",
+            get(crate::identity::http::person_of_case::<T>),
         )
         .route(
             "/v1/identity/checks",

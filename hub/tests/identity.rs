@@ -871,6 +871,35 @@ async fn the_identity_api_names_who_reads_and_why_and_keeps_departments_to_their
     );
     assert_eq!(log[1].0, "CIVIL");
 
+    // The person of a case, for a department that writes a change.
+    let (status, of_case) = get(
+        &base,
+        &format!("/v1/identity/cases/{CASE}"),
+        "dev-token-station",
+    )
+    .await;
+    assert_eq!(status, 200, "{of_case}");
+    assert_eq!(
+        of_case,
+        json!({"case_id": CASE, "person_id": person, "version": 2, "status": "VERIFIED_POLICE"})
+    );
+    assert_eq!(
+        get(
+            &base,
+            &format!("/v1/identity/cases/{CASE}"),
+            "dev-token-grid"
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        get(&base, "/v1/identity/cases/TCJZ-NONE", "dev-token-ops")
+            .await
+            .0,
+        404
+    );
+
     let (status, checks) = get(&base, "/v1/identity/checks", "dev-token-police").await;
     assert_eq!(status, 200);
     assert_eq!(checks[0]["request_id"], REQUEST);

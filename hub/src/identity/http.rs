@@ -7,6 +7,8 @@
 //!   access log. An operator token reads everything; a department token reads only the
 //!   version and status of a person it receives updates for, and what it was last sent
 //!   (never the record: its projection is what it received).
+//! * `GET /v1/identity/cases/{case_id}` — the person of a case with its version and status
+//!   (what a department needs to send a change: `identity_version` = version + 1).
 //! * `GET /v1/identity/checks[?open=true]` — tracked identity checks with their state
 //!   (REQUESTED, ACKNOWLEDGED, OVERDUE, COMPLETED, REJECTED); operators, POLICE and STATION.
 //! * `GET /v1/identity/reviews` — open CONFLICT reviews; operators and STATION.
@@ -129,6 +131,56 @@ pub(crate) async fn person<T: Transport>(
     {
         return unavailable(&error);
     }
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// `GET /v1/identity/cases/{case_id}`: the person of a case (after merges) with the
+/// registry's version and status — what a department needs to write an IDENTITY_UPDATE
+/// (`person_id`, `identity_version` = version + 1). Operators, and departments the person's
+/// updates are sent to.
+pub(crate) async fn person_of_case<T: Transport>(
+    State(state): State<Arc<HttpState<T>>>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(who) = reader(&state, &headers) else {
+        return unauthorized_reader();
+    };
+    let not_found = || {
+        problem(
+            StatusCode::NOT_FOUND,
+            "no such case",
+            json!([{ "pointer": "", "rule": "case",
+                     "message": format!("the identity registry knows no person for case {case_id}.") }]),
+        )
+    };
+    let person_id = match read::person_of_case(&state.store, &case_id).await {
+        Err(error) => return unavailable(&error),
+        Ok(None) => return not_found(),
+        Ok(Some(person_id)) => person_id,
+    };
+    let view = match read::person(&state.store, &person_id).await {
+        Err(error) => return unavailable(&error),
+        Ok(None) => return not_found(),
+        Ok(Some(view)) => view,
+    };
+    if let Reader::Department(department) = who
+        && !view
+            .sent
+            .iter()
+            .any(|s| s.department == department.as_str())
+    {
+        return forbidden(
+            "the identity of this case (no update was sent to it)",
+            department,
+        );
+    }
+    let body = json!({
+        "case_id": case_id,
+        "person_id": view.person_id,
+        "version": view.version,
+        "status": view.status,
+    });
     (StatusCode::OK, Json(body)).into_response()
 }
 
