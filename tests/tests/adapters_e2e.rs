@@ -45,31 +45,6 @@ fn json(received: &Received) -> Value {
     json_view(&received.body).unwrap()
 }
 
-/// Replaces field `n` of the first `segment` of an HL7 message (MSH counts MSH-1 as the
-/// separator itself, as HL7 does).
-fn set_hl7_field(message: &[u8], segment: &str, n: usize, value: &str) -> Vec<u8> {
-    let text = String::from_utf8(message.to_vec()).unwrap();
-    let mut done = false;
-    let segments: Vec<String> = text
-        .split('\r')
-        .map(|line| {
-            if done || !line.starts_with(&format!("{segment}|")) {
-                return line.to_owned();
-            }
-            done = true;
-            let mut fields: Vec<String> = line.split('|').map(str::to_owned).collect();
-            let index = if segment == "MSH" { n - 1 } else { n };
-            while fields.len() <= index {
-                fields.push(String::new());
-            }
-            fields[index] = value.to_owned();
-            fields.join("|")
-        })
-        .collect();
-    assert!(done, "no {segment} segment");
-    segments.join("\r").into_bytes()
-}
-
 async fn start(
     name: &str,
     departments: &[Actor],
@@ -238,24 +213,26 @@ async fn a_hospital_admission_and_discharge_run_through_the_his_over_mllp() {
 
     // The HIS admits the patient (ADT^A01 answering the A05) and later discharges them.
     let a01 = read(Actor::Health, "decode/admission_ack_admitted.hl7");
-    let a01 = set_hl7_field(
+    let a01 = dept_sim::hl7::set_field(
         &a01,
         "MSH",
         10,
         &format!("HIS{}", uuid::Uuid::new_v4().simple()),
-    );
-    let a01 = set_hl7_field(&a01, "ZHE", 5, &admission_id);
+    )
+    .unwrap();
+    let a01 = dept_sim::hl7::set_field(&a01, "ZHE", 5, &admission_id).unwrap();
     let sent = health
         .send_from_department("x-application/hl7-v2+er7", a01)
         .await;
     assert_eq!(ack_code(&sent), "AA", "{sent:?}");
     let a03 = read(Actor::Health, "decode/discharge_died.hl7");
-    let a03 = set_hl7_field(
+    let a03 = dept_sim::hl7::set_field(
         &a03,
         "MSH",
         10,
         &format!("HIS{}", uuid::Uuid::new_v4().simple()),
-    );
+    )
+    .unwrap();
     let sent = health
         .send_from_department("x-application/hl7-v2+er7", a03.clone())
         .await;

@@ -6,7 +6,7 @@
 //! [`DecodeContext`] whose codes the contracts accept.
 
 use adapter_core::DecodeContext;
-use contracts::codes::{region, uscc};
+use adapter_core::settings::{SettingError, Settings};
 use serde::{Deserialize, Serialize};
 
 /// The character encoding of the documents the adapter writes (deliveries and receipts).
@@ -96,74 +96,25 @@ fn default_request_timeout_ms() -> u64 {
     30_000
 }
 
-/// Why a [`PoliceConfig`] cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A field's value is not usable.
-    #[error("police adapter config: {field} = {value:?}: {detail}")]
-    Invalid {
-        /// The config key.
-        field: &'static str,
-        /// Its value.
-        value: String,
-        /// What is expected.
-        detail: &'static str,
-    },
-}
+/// Why a [`PoliceConfig`] cannot be used: the setting, its value, what is expected and,
+/// for the codes, what exactly is wrong (the checks every department adapter shares,
+/// [`adapter_core::settings`]).
+pub type ConfigError = SettingError;
 
 impl PoliceConfig {
-    /// Checks the values (pure; no connection is attempted).
+    /// Checks the values (pure; no connection is attempted), in the order of the fields.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |field, value: &str, detail| ConfigError::Invalid {
-            field,
-            value: value.to_owned(),
-            detail,
-        };
-        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(invalid(
-                "base_url",
-                &self.base_url,
-                "must be an http:// or https:// URL",
-            ));
+        let check = Settings::of("POLICE");
+        check.base_url("base_url", &self.base_url)?;
+        check.host_port("listen", &self.listen)?;
+        check.org_code("org_code", &self.org_code)?;
+        check.not_empty("system_name", &self.system_name)?;
+        check.region_code("region_code", &self.region_code)?;
+        for code in &self.receiver_org_codes {
+            check.org_code("receiver_org_codes", code)?;
         }
-        if !self.listen.contains(':') {
-            return Err(invalid("listen", &self.listen, "must be host:port"));
-        }
-        if !uscc::is_uscc(&self.org_code) {
-            return Err(invalid(
-                "org_code",
-                &self.org_code,
-                "must be an 18-character GB 32100 code",
-            ));
-        }
-        if self.system_name.trim().is_empty() {
-            return Err(invalid(
-                "system_name",
-                &self.system_name,
-                "must not be empty",
-            ));
-        }
-        if self.region_code.len() != 6 || !region::is_region_code(&self.region_code) {
-            return Err(invalid(
-                "region_code",
-                &self.region_code,
-                "must be a 6-digit GB/T 2260 code",
-            ));
-        }
-        if let Some(code) = self.receiver_org_codes.iter().find(|c| !uscc::is_uscc(c)) {
-            return Err(invalid(
-                "receiver_org_codes",
-                code,
-                "must be 18-character GB 32100 codes",
-            ));
-        }
-        if self.connect_timeout_ms == 0 {
-            return Err(invalid("connect_timeout_ms", "0", "must be at least 1"));
-        }
-        if self.request_timeout_ms == 0 {
-            return Err(invalid("request_timeout_ms", "0", "must be at least 1"));
-        }
-        Ok(())
+        check.positive_ms("connect_timeout_ms", self.connect_timeout_ms)?;
+        check.positive_ms("request_timeout_ms", self.request_timeout_ms)
     }
 
     /// The decode context of a document received at `received_at` (RFC 3339, `+08:00`).
@@ -183,6 +134,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    /// Makes one setting of a valid config wrong.
+    type Spoil = fn(&mut PoliceConfig);
 
     fn example() -> PoliceConfig {
         serde_json::from_value(serde_json::json!({
@@ -237,15 +191,51 @@ mod tests {
         assert!(bad_encoding.is_err());
         let mut config = example();
         config.org_code = "113205850141601234".to_owned();
-        assert!(matches!(
-            config.validate(),
-            Err(ConfigError::Invalid {
-                field: "org_code",
-                ..
-            })
-        ));
+        let error = config.validate().unwrap_err();
+        assert_eq!(error.field, "org_code");
+        assert!(
+            error
+                .to_string()
+                .starts_with("POLICE adapter config: org_code = \"113205850141601234\": "),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("check character is 4 but should be 3"),
+            "{error}"
+        );
         let mut config = example();
         config.request_timeout_ms = 0;
-        assert!(config.validate().is_err());
+        assert_eq!(config.validate().unwrap_err().field, "request_timeout_ms");
+    }
+
+    #[test]
+    fn each_setting_is_checked_by_name() {
+        let cases: [(&str, Spoil); 9] = [
+            ("base_url", |c| c.base_url = "ftp://10.32.85.20".to_owned()),
+            ("base_url", |c| {
+                c.base_url = "https://10.32.85.20:8443/".to_owned()
+            }),
+            ("listen", |c| c.listen = "8101".to_owned()),
+            ("org_code", |c| c.org_code = "11320585014160123".to_owned()),
+            ("system_name", |c| c.system_name = " ".to_owned()),
+            ("region_code", |c| c.region_code = "320599".to_owned()),
+            ("receiver_org_codes", |c| {
+                c.receiver_org_codes.push("12320585466880789A".to_owned());
+            }),
+            ("connect_timeout_ms", |c| c.connect_timeout_ms = 0),
+            ("request_timeout_ms", |c| c.request_timeout_ms = 0),
+        ];
+        for (field, spoil) in cases {
+            let mut config = example();
+            spoil(&mut config);
+            let error = config.validate().unwrap_err();
+            assert_eq!(error.field, field, "{error}");
+            assert_eq!(error.department, "POLICE");
+        }
+        let mut config = example();
+        config.listen = "localhost:8101".to_owned();
+        config.validate().unwrap();
     }
 }

@@ -62,7 +62,7 @@ pub enum SimError {
     Unsupported(String),
 }
 
-/// Why a native view could not be built from a body.
+/// Why a native view could not be built from a body, or a native document not edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ViewError {
     /// The bytes are not text in the declared (or implied) character set.
@@ -82,6 +82,18 @@ pub enum ViewError {
     /// Not an HL7 v2 (ER7) message.
     #[error("not an HL7 v2 message: {0}")]
     Hl7(String),
+    /// An HL7 field cannot be set as asked ([`crate::hl7::set_field`]): no such segment, a
+    /// field that is not a value (MSH-1, MSH-2, the segment name), or a value holding a
+    /// delimiter.
+    #[error("cannot set {field} to {value:?}: {reason}")]
+    Hl7Edit {
+        /// The field, `PID-5`.
+        field: String,
+        /// The value that was to be written.
+        value: String,
+        /// Why not.
+        reason: String,
+    },
     /// None of XML, JSON or HL7.
     #[error("the body is neither XML, JSON nor HL7 (starts with {0:?})")]
     Unknown(String),

@@ -6,7 +6,7 @@
 //! it into the [`DecodeContext`] of each received document.
 
 use adapter_core::DecodeContext;
-use contracts::codes::{region, uscc};
+use adapter_core::settings::{SettingError, Settings};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of the STATION adapter.
@@ -26,7 +26,8 @@ pub struct StationConfig {
     pub org_code: String,
     /// 发送系统: the station system's name, e.g. `太仓市救助管理站信息系统`.
     pub system_name: String,
-    /// 行政区划 (GB/T 2260) of the station; Taicang `320585`.
+    /// 行政区划 (GB/T 2260) of the station; Taicang `320585` (a 12-digit community code
+    /// `320585xxxxxx` is accepted too).
     #[serde(default = "default_region_code")]
     pub region_code: String,
     /// 接收单位代码 used when a document names no receiver (may be empty: the hub's routes
@@ -62,74 +63,26 @@ fn default_max_document_bytes() -> u64 {
     2 * 1024 * 1024
 }
 
-/// Why a configuration cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A field has a value that cannot work.
-    #[error("station adapter config: {field} = {value:?}: {detail}")]
-    Invalid {
-        /// The field.
-        field: &'static str,
-        /// Its value.
-        value: String,
-        /// What is expected.
-        detail: String,
-    },
-}
+/// Why a configuration cannot be used: the setting, its value, what is expected and, for
+/// the codes, what exactly is wrong (the checks every department adapter shares,
+/// [`adapter_core::settings`]).
+pub type ConfigError = SettingError;
 
 impl StationConfig {
-    /// Checks every field without I/O.
+    /// Checks every field without I/O, in the order of the fields.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |field: &'static str, value: &str, detail: &str| ConfigError::Invalid {
-            field,
-            value: value.to_owned(),
-            detail: detail.to_owned(),
-        };
-        let scheme_ok = ["http://", "https://"]
-            .iter()
-            .any(|s| self.base_url.len() > s.len() && self.base_url.starts_with(s));
-        if !scheme_ok || self.base_url.ends_with('/') {
-            return Err(invalid(
-                "base_url",
-                &self.base_url,
-                "an http:// or https:// URL without a trailing slash",
-            ));
-        }
-        let port_ok = self
-            .listen_address
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-        if !port_ok {
-            return Err(invalid(
-                "listen_address",
-                &self.listen_address,
-                "host:port, e.g. 127.0.0.1:8085",
-            ));
-        }
-        if let Err(e) = uscc::check_uscc(&self.org_code) {
-            return Err(invalid("org_code", &self.org_code, &e.to_string()));
-        }
-        if self.system_name.trim().is_empty() {
-            return Err(invalid("system_name", &self.system_name, "a name"));
-        }
-        if let Err(e) = region::check_region_code(&self.region_code) {
-            return Err(invalid("region_code", &self.region_code, &e.to_string()));
-        }
+        let check = Settings::of("STATION");
+        check.base_url("base_url", &self.base_url)?;
+        check.host_port("listen_address", &self.listen_address)?;
+        check.org_code("org_code", &self.org_code)?;
+        check.not_empty("system_name", &self.system_name)?;
+        check.region_or_community_code("region_code", &self.region_code)?;
         for code in &self.default_receiver_org_codes {
-            if let Err(e) = uscc::check_uscc(code) {
-                return Err(invalid("default_receiver_org_codes", code, &e.to_string()));
-            }
+            check.org_code("default_receiver_org_codes", code)?;
         }
-        for (field, value) in [
-            ("connect_timeout_ms", self.connect_timeout_ms),
-            ("request_timeout_ms", self.request_timeout_ms),
-            ("max_document_bytes", self.max_document_bytes),
-        ] {
-            if value == 0 {
-                return Err(invalid(field, "0", "more than zero"));
-            }
-        }
-        Ok(())
+        check.positive_ms("connect_timeout_ms", self.connect_timeout_ms)?;
+        check.positive_ms("request_timeout_ms", self.request_timeout_ms)?;
+        check.positive_bytes("max_document_bytes", self.max_document_bytes)
     }
 
     /// The decode context of a document received at `received_at` (RFC 3339 with offset).
@@ -149,6 +102,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    /// Makes one setting of a valid config wrong.
+    type Spoil = fn(&mut StationConfig);
 
     fn example() -> StationConfig {
         toml::from_str(
@@ -206,5 +162,54 @@ mod tests {
         let mut c = example();
         c.request_timeout_ms = 0;
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn each_setting_is_checked_by_name_and_codes_say_what_is_wrong() {
+        let cases: [(&str, Spoil); 10] = [
+            ("base_url", |c| c.base_url = "http://".to_owned()),
+            ("listen_address", |c| c.listen_address = ":8085".to_owned()),
+            ("listen_address", |c| c.listen_address = "h:port".to_owned()),
+            ("org_code", |c| c.org_code = "1232058546688078".to_owned()),
+            ("system_name", |c| c.system_name = String::new()),
+            ("region_code", |c| c.region_code = "3205".to_owned()),
+            ("default_receiver_org_codes", |c| {
+                c.default_receiver_org_codes = vec!["12320585466880789A".to_owned()];
+            }),
+            ("connect_timeout_ms", |c| c.connect_timeout_ms = 0),
+            ("request_timeout_ms", |c| c.request_timeout_ms = 0),
+            ("max_document_bytes", |c| c.max_document_bytes = 0),
+        ];
+        for (field, spoil) in cases {
+            let mut c = example();
+            spoil(&mut c);
+            let error = c.validate().unwrap_err();
+            assert_eq!(error.field, field, "{error}");
+            assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("STATION adapter config: {field} = ")),
+                "{error}"
+            );
+        }
+        let mut c = example();
+        c.org_code = "12320585466880789A".to_owned();
+        let error = c.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("check character is A but should be G"),
+            "{error}"
+        );
+        let mut c = example();
+        c.region_code = "320599".to_owned();
+        let error = c.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("320599 is not in the GB/T 2260 table"),
+            "{error}"
+        );
+        // A host name and a 12-digit community code are accepted, as before.
+        let mut c = example();
+        c.listen_address = "localhost:8085".to_owned();
+        c.region_code = "320585100001".to_owned();
+        c.validate().expect("valid");
     }
 }

@@ -20,9 +20,10 @@
 //! Every other byte is the golden document's. Each edit is recorded in
 //! [`Document::edits`] and printed.
 //!
-//! Invariant: edits never write a delimiter into a value (HL7 `|^~\&`, CR), so an edit
-//! cannot change a document's structure.
+//! Invariant: edits never write a delimiter into a value (HL7 `|^~\&`, CR; refused by
+//! [`dept_sim::hl7::set_field`]), so an edit cannot change a document's structure.
 
+use dept_sim::ViewError;
 use serde_json::Value;
 
 /// A native document a department system sends, with where it came from.
@@ -146,14 +147,13 @@ pub(crate) fn admission_ack(
     a05_transfer_id: &str,
 ) -> Result<Document, DocumentError> {
     let (golden, body) = HIS_ADMISSION_ACK;
-    let text = utf8(golden, body)?;
-    let text = set_hl7_field(golden, &text, "ZHE", 5, a05_message_control_id)?;
-    let text = set_hl7_field(golden, &text, "PV1", 5, a05_transfer_id)?;
+    let body = set_hl7_field(golden, body, "ZHE", 5, a05_message_control_id)?;
+    let body = set_hl7_field(golden, &body, "PV1", 5, a05_transfer_id)?;
     Ok(Document {
         golden,
         kind: "收治 ADT^A01 (HL7 v2.5 over MLLP)",
         content_type: HL7,
-        body: text.into_bytes(),
+        body,
         edits: vec![
             format!("ZHE-5 ← {a05_message_control_id} (MSH-10 of the ADT^A05 the HIS received)"),
             format!("PV1-5 ← {a05_transfer_id} (PV1-5 送医单号 of that ADT^A05)"),
@@ -164,13 +164,12 @@ pub(crate) fn admission_ack(
 /// The HIS discharges the patient of the stay `admission_no` (PV1-19 of the `ADT^A01`).
 pub(crate) fn discharge(admission_no: &str) -> Result<Document, DocumentError> {
     let (golden, body) = HIS_DISCHARGE;
-    let text = utf8(golden, body)?;
-    let text = set_hl7_field(golden, &text, "PV1", 19, admission_no)?;
+    let body = set_hl7_field(golden, body, "PV1", 19, admission_no)?;
     Ok(Document {
         golden,
         kind: "出院 ADT^A03 (HL7 v2.5 over MLLP)",
         content_type: HL7,
-        body: text.into_bytes(),
+        body,
         edits: vec![format!(
             "PV1-19 ← {admission_no} (the 住院号 of the ADT^A01 above)"
         )],
@@ -223,64 +222,32 @@ fn json_with_correlation(
     })
 }
 
-fn utf8(golden: &'static str, body: &[u8]) -> Result<String, DocumentError> {
-    String::from_utf8(body.to_vec()).map_err(|e| DocumentError::Golden {
-        golden,
-        detail: format!("not UTF-8: {e}"),
-    })
-}
-
-/// Replaces field `field` (HL7 numbering, not MSH) of the first `segment` of `text`, adding
-/// empty fields when the segment is shorter. Segments end with CR, as on the wire.
+/// Sets `segment`-`field` (HL7 numbering) of the golden HL7 message `body` to `value` with
+/// [`dept_sim::hl7::set_field`]: every other byte is kept, and a value holding an HL7
+/// delimiter is refused.
 fn set_hl7_field(
     golden: &'static str,
-    text: &str,
+    body: &[u8],
     segment: &str,
     field: usize,
     value: &str,
-) -> Result<String, DocumentError> {
-    let name = format!("{segment}-{field}");
-    if segment == "MSH" || field == 0 {
-        return Err(DocumentError::Value {
+) -> Result<Vec<u8>, DocumentError> {
+    dept_sim::hl7::set_field(body, segment, field, value).map_err(|error| match error {
+        ViewError::Hl7Edit {
+            field,
+            value,
+            reason,
+        } => DocumentError::Value {
             golden,
-            field: name,
-            value: value.to_owned(),
-            detail: "only fields 1… of segments other than MSH are edited".to_owned(),
-        });
-    }
-    if value.contains(['|', '^', '~', '\\', '&', '\r', '\n']) {
-        return Err(DocumentError::Value {
+            field,
+            value,
+            detail: reason,
+        },
+        other => DocumentError::Golden {
             golden,
-            field: name,
-            value: value.to_owned(),
-            detail: "the value holds an HL7 delimiter".to_owned(),
-        });
-    }
-    let mut found = false;
-    let segments: Vec<String> = text
-        .split('\r')
-        .map(|line| {
-            if found || line.split('|').next() != Some(segment) {
-                return line.to_owned();
-            }
-            found = true;
-            let mut fields: Vec<&str> = line.split('|').collect();
-            if fields.len() <= field {
-                fields.resize(field + 1, "");
-            }
-            if let Some(slot) = fields.get_mut(field) {
-                *slot = value;
-            }
-            fields.join("|")
-        })
-        .collect();
-    if !found {
-        return Err(DocumentError::Golden {
-            golden,
-            detail: format!("no {segment} segment"),
-        });
-    }
-    Ok(segments.join("\r"))
+            detail: other.to_string(),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -290,18 +257,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hl7_fields_are_replaced_in_place_or_appended() {
-        let text = "MSH|^~\\&|A\rPV1|1|I|x\rZHE|ADMISSION_ACK||||old\r";
+    fn hl7_edits_name_the_golden_document_when_refused() {
+        let text = b"MSH|^~\\&|A\rPV1|1|I|x\rZHE|ADMISSION_ACK||||old\r";
         let edited = set_hl7_field("t", text, "ZHE", 5, "new").unwrap();
-        assert_eq!(edited, "MSH|^~\\&|A\rPV1|1|I|x\rZHE|ADMISSION_ACK||||new\r");
-        let edited = set_hl7_field("t", text, "PV1", 5, "T-1").unwrap();
         assert_eq!(
             edited,
-            "MSH|^~\\&|A\rPV1|1|I|x||T-1\rZHE|ADMISSION_ACK||||old\r"
+            b"MSH|^~\\&|A\rPV1|1|I|x\rZHE|ADMISSION_ACK||||new\r"
         );
-        assert!(set_hl7_field("t", text, "PV1", 3, "a^b").is_err());
-        assert!(set_hl7_field("t", text, "OBX", 3, "a").is_err());
-        assert!(set_hl7_field("t", text, "MSH", 10, "a").is_err());
+        let refused = set_hl7_field("t", text, "PV1", 3, "a^b").unwrap_err();
+        assert!(
+            matches!(&refused, DocumentError::Value { golden: "t", field, value, .. }
+                if field == "PV1-3" && value == "a^b"),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            set_hl7_field("t", text, "OBX", 3, "a"),
+            Err(DocumentError::Value { .. })
+        ));
+        assert!(matches!(
+            set_hl7_field("t", b"not hl7", "PV1", 3, "a"),
+            Err(DocumentError::Golden { golden: "t", .. })
+        ));
     }
 
     #[test]
