@@ -12,6 +12,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,32 +26,11 @@ use hub::store::Store;
 use hub::transport::embedded::{EmbeddedConsumer, EmbeddedTransport};
 use hub::transport::{Address, Consumer, Delivery, Headers, Outgoing, Transport};
 use serde_json::{Value, json};
+use support::{fixture, with};
 
 const WAIT: Duration = Duration::from_secs(30);
 const OPS_TOKEN: &str = "dev-token-ops";
 const CASE: &str = "TCJZ-2026-000999";
-
-fn fixture(relative: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../contracts/fixtures")
-        .join(relative);
-    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
-}
-
-/// `message` with a fresh id and every `(pointer, value)` set (the parent must exist).
-fn with(mut message: Value, edits: &[(&str, Value)]) -> Value {
-    message["message_id"] = Value::from(uuid::Uuid::new_v4().to_string());
-    for (pointer, value) in edits {
-        let (parent, key) = pointer.rsplit_once('/').unwrap();
-        match message.pointer_mut(parent) {
-            Some(Value::Object(members)) => {
-                members.insert(key.to_owned(), value.clone());
-            }
-            _ => panic!("no object {parent} in the fixture"),
-        }
-    }
-    message
-}
 
 /// A fixture of the case: `case_id` set in the envelope and, where the payload has one, there.
 fn of_case(relative: &str, edits: &[(&str, Value)]) -> Value {

@@ -15,6 +15,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,6 +36,7 @@ use hub::transport::{
     Address, Consumer, Delivery, HeaderValue, Headers, Outgoing, Transport, header,
 };
 use serde_json::{Value, json};
+use support::{fixture, with};
 use tokio::sync::Notify;
 
 /// Longest wait for one delivery.
@@ -55,32 +58,6 @@ fn example_path() -> PathBuf {
 
 fn example() -> HubConfig {
     HubConfig::load(Some(&example_path()), std::iter::empty()).unwrap()
-}
-
-fn fixture(relative: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../contracts/fixtures")
-        .join(relative);
-    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
-}
-
-/// `message` with a fresh id and every `(pointer, value)` set (the parent must exist).
-fn with(mut message: Value, edits: &[(&str, Value)]) -> Value {
-    message["message_id"] = Value::from(uuid::Uuid::new_v4().to_string());
-    for (pointer, value) in edits {
-        let (parent, key) = pointer.rsplit_once('/').unwrap();
-        let target = message
-            .pointer_mut(parent)
-            .unwrap_or_else(|| panic!("no {parent} in the fixture"));
-        match target {
-            Value::Object(members) => {
-                members.insert(key.to_owned(), value.clone());
-            }
-            Value::Array(items) => items[key.parse::<usize>().unwrap()] = value.clone(),
-            _ => panic!("{parent} is not a container"),
-        }
-    }
-    message
 }
 
 fn text(headers: &Headers, name: &str) -> Option<String> {

@@ -107,11 +107,7 @@ pub(crate) async fn person<T: Transport>(
     let body = match who {
         Reader::Ops => serde_json::to_value(&view).unwrap_or(Value::Null),
         Reader::Department(department) => {
-            let Some(sent) = view
-                .sent
-                .iter()
-                .find(|s| s.department == department.as_str())
-            else {
+            let Some(sent) = view.sent_to(department.as_str()) else {
                 return forbidden(
                     "this person's identity (no update was sent to it)",
                     department,
@@ -165,10 +161,7 @@ pub(crate) async fn person_of_case<T: Transport>(
         Ok(Some(view)) => view,
     };
     if let Reader::Department(department) = who
-        && !view
-            .sent
-            .iter()
-            .any(|s| s.department == department.as_str())
+        && view.sent_to(department.as_str()).is_none()
     {
         return forbidden(
             "the identity of this case (no update was sent to it)",

@@ -102,6 +102,14 @@ pub struct PersonView {
     pub reviews: Vec<ReviewView>,
 }
 
+impl PersonView {
+    /// What the hub last sent `department` about the person, if anything: a department
+    /// reads a person's identity only if it receives the person's updates.
+    pub fn sent_to(&self, department: &str) -> Option<&Sent> {
+        self.sent.iter().find(|s| s.department == department)
+    }
+}
+
 /// The version last sent to a department.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sent {
@@ -333,24 +341,16 @@ pub async fn person(store: &Store, person_id: &str) -> Result<Option<PersonView>
 
 /// The person of a case (after merges), if the registry knows the case.
 pub async fn person_of_case(store: &Store, case_id: &str) -> Result<Option<String>, StoreError> {
-    let mut person: Option<String> =
+    let mut conn = store.pool().acquire().await?;
+    let person: Option<String> =
         sqlx::query_scalar("SELECT person_id FROM identity_cases WHERE case_id = $1")
             .bind(case_id)
-            .fetch_optional(store.pool())
+            .fetch_optional(&mut *conn)
             .await?;
-    for _ in 0..32 {
-        let Some(current) = person.clone() else { break };
-        let next: Option<Option<String>> =
-            sqlx::query_scalar("SELECT merged_into FROM identity_persons WHERE person_id = $1")
-                .bind(&current)
-                .fetch_optional(store.pool())
-                .await?;
-        match next.flatten() {
-            Some(target) => person = Some(target),
-            None => break,
-        }
+    match person {
+        Some(person_id) => Ok(Some(super::store::survivor(&mut conn, &person_id).await?)),
+        None => Ok(None),
     }
-    Ok(person)
 }
 
 async fn reviews_where(

@@ -326,19 +326,7 @@ impl Work<'_, '_, '_> {
 
     /// The surviving person of `person_id` (following merges).
     async fn survivor(&mut self, person_id: &str) -> Result<String, StoreError> {
-        let mut current = person_id.to_owned();
-        for _ in 0..32 {
-            let next: Option<Option<String>> =
-                sqlx::query_scalar("SELECT merged_into FROM identity_persons WHERE person_id = $1")
-                    .bind(&current)
-                    .fetch_optional(&mut *self.conn)
-                    .await?;
-            match next.flatten() {
-                Some(target) => current = target,
-                None => break,
-            }
-        }
-        Ok(current)
+        survivor(self.conn, person_id).await
     }
 
     /// The person of the message's case; registers the person from the message's identity
@@ -383,11 +371,14 @@ impl Work<'_, '_, '_> {
     }
 
     async fn touch_case(&mut self, person_id: &str, case_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE identity_persons SET last_case_id = $2 WHERE person_id = $1")
-            .bind(person_id)
-            .bind(case_id)
-            .execute(&mut *self.conn)
-            .await?;
+        sqlx::query(
+            "UPDATE identity_persons SET last_case_id = $2
+             WHERE person_id = $1 AND (last_case_id IS NULL OR last_case_id <> $2)",
+        )
+        .bind(person_id)
+        .bind(case_id)
+        .execute(&mut *self.conn)
+        .await?;
         Ok(())
     }
 
@@ -578,6 +569,16 @@ impl Work<'_, '_, '_> {
 
     // ---- announcing ---------------------------------------------------------------------
 
+    /// The case an announcement about `person` names (IDENTITY_UPDATE requires one): the
+    /// message's, else the last case the person was seen in.
+    fn case_for(&self, person: &PersonRow) -> String {
+        self.message
+            .case_id
+            .map(str::to_owned)
+            .or_else(|| person.last_case_id.clone())
+            .unwrap_or_default()
+    }
+
     /// Plans the IDENTITY_UPDATE of `announcement` to `recipients` (message id
     /// `message_id`) and records what each recipient will hold.
     async fn announce_to(
@@ -659,12 +660,7 @@ impl Work<'_, '_, '_> {
             method,
         )
         .await?;
-        let case_id = self
-            .message
-            .case_id
-            .map(str::to_owned)
-            .or_else(|| current.last_case_id.clone())
-            .unwrap_or_default();
+        let case_id = self.case_for(current);
         let announcement = Announcement {
             person_id,
             version,
@@ -1124,16 +1120,18 @@ impl Work<'_, '_, '_> {
                 ),
             )));
         }
-        let changed_fields = self
+        let changed = self
             .message
             .message
             .pointer("/payload/changed_fields")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        if change_type != "MERGED"
-            && record::on_department_update(&current.record, &change_type, &changed_fields)
-                .is_ok_and(|record| record == current.record)
+        // The record a non-merge update makes (or why it cannot apply).
+        let proposed = (change_type != "MERGED")
+            .then(|| record::on_department_update(&current.record, &change_type, &changed));
+        if let Some(Ok(record)) = &proposed
+            && *record == current.record
         {
             // The registry already holds exactly this (e.g. a death another department
             // reported first): nothing to change, whatever version the sender assumed.
@@ -1152,19 +1150,10 @@ impl Work<'_, '_, '_> {
                 ),
             )));
         }
-        let changed = self
-            .message
-            .message
-            .pointer("/payload/changed_fields")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        if change_type == "MERGED" {
-            return self.merge(&person_id, &current, &changed, &source).await;
-        }
-        let record = match record::on_department_update(&current.record, &change_type, &changed) {
-            Ok(record) => record,
-            Err(reason) => {
+        let record = match proposed {
+            None => return self.merge(&person_id, &current, &changed, &source).await,
+            Some(Ok(record)) => record,
+            Some(Err(reason)) => {
                 return Ok(Err(refuse("/payload/changed_fields", code::UPDATE, reason)));
             }
         };
@@ -1266,12 +1255,7 @@ impl Work<'_, '_, '_> {
             .bind(&target)
             .execute(&mut *self.conn)
             .await?;
-        let duplicate_case = self
-            .message
-            .case_id
-            .map(str::to_owned)
-            .or_else(|| current.last_case_id.clone())
-            .unwrap_or_default();
+        let duplicate_case = self.case_for(current);
         let announcement = Announcement {
             person_id: duplicate,
             version: duplicate_version,
@@ -1462,7 +1446,7 @@ impl Work<'_, '_, '_> {
                     _ => "CORRECTED".to_owned(),
                 };
                 let source = source.unwrap_or_else(|| "DOCUMENT".to_owned());
-                let case_id = current.last_case_id.clone().unwrap_or_default();
+                let case_id = self.case_for(current);
                 let announcement = Announcement {
                     person_id,
                     version: current.version,
@@ -1507,6 +1491,27 @@ impl Work<'_, '_, '_> {
         .await?;
         Ok(())
     }
+}
+
+/// The surviving person of `person_id`: itself, or the person it was merged into (following
+/// merges, at most 32 deep; a merge into a merged person is refused, so chains do not loop).
+pub(super) async fn survivor(
+    conn: &mut SqliteConnection,
+    person_id: &str,
+) -> Result<String, StoreError> {
+    let mut current = person_id.to_owned();
+    for _ in 0..32 {
+        let next: Option<Option<String>> =
+            sqlx::query_scalar("SELECT merged_into FROM identity_persons WHERE person_id = $1")
+                .bind(&current)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match next.flatten() {
+            Some(target) => current = target,
+            None => break,
+        }
+    }
+    Ok(current)
 }
 
 /// The person id the hub gives the person of a case when the sender names none: a UUIDv5 of

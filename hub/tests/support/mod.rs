@@ -28,6 +28,26 @@ pub(crate) fn fixture(relative: &str) -> Value {
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
+/// `message` with a fresh id and every `(pointer, value)` set (the parent object or array
+/// must exist; an array member by index).
+pub(crate) fn with(mut message: Value, edits: &[(&str, Value)]) -> Value {
+    message["message_id"] = Value::from(uuid::Uuid::new_v4().to_string());
+    for (pointer, value) in edits {
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let target = message
+            .pointer_mut(parent)
+            .unwrap_or_else(|| panic!("no {parent} in the fixture"));
+        match target {
+            Value::Object(members) => {
+                members.insert(key.to_owned(), value.clone());
+            }
+            Value::Array(items) => items[key.parse::<usize>().unwrap()] = value.clone(),
+            _ => panic!("{parent} is not a container"),
+        }
+    }
+    message
+}
+
 /// `message` with a fresh id, the case `case` (envelope, and payload when it has one) and
 /// every `(pointer, value)` set (`None` removes the member).
 pub(crate) fn message(relative: &str, case: &str, edits: &[(&str, Option<Value>)]) -> Value {

@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use hub::cases::Timeline;
 
-use crate::dead_letters_cmd::{StoreArgs, open};
+use crate::dead_letters_cmd::{StoreArgs, with_store};
 
 /// `hubctl case …`.
 #[derive(Debug, Subcommand)]
@@ -39,17 +39,11 @@ pub(crate) struct TimelineArgs {
 
 pub(crate) fn run(command: CaseCommand) -> Result<ExitCode> {
     let CaseCommand::Timeline(args) = command;
-    let config = args.store.load_config()?;
-    let path = args.store.store_path(Some(&config))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let timeline = runtime.block_on(async {
-        let store = open(&path).await?;
-        let timeline = hub::cases::timeline(&store, &args.case_id).await;
-        store.close().await;
-        timeline.context("cannot read the case timeline")
+    let case_id = args.case_id.clone();
+    let timeline = with_store(&args.store, |store, _| async move {
+        hub::cases::timeline(&store, &case_id)
+            .await
+            .context("cannot read the case timeline")
     })?;
     if timeline.is_empty() {
         eprintln!("hubctl: the store knows no case {}", args.case_id);

@@ -212,6 +212,27 @@ async fn run_async(command: DeadLettersCommand) -> Result<ExitCode> {
     }
 }
 
+/// Runs `work` on the store `args` name (the configuration loaded, the existing store opened
+/// on a one-thread runtime, closed afterwards whatever `work` returned).
+pub(crate) fn with_store<F, Fut, R>(args: &StoreArgs, work: F) -> Result<R>
+where
+    F: FnOnce(Store, HubConfig) -> Fut,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    let config = args.load_config()?;
+    let path = args.store_path(Some(&config))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = open(&path).await?;
+        let result = work(store.clone(), config).await;
+        store.close().await;
+        result
+    })
+}
+
 /// Opens an existing store (never creates one).
 pub(crate) async fn open(path: &Path) -> Result<Store> {
     if !path.is_file() {

@@ -20,7 +20,7 @@ use clap::Args;
 use hub::deadlines::board::{self, Board, Entry};
 use hub::deadlines::calendar::parse_instant;
 
-use crate::dead_letters_cmd::{StoreArgs, open, truncate, width};
+use crate::dead_letters_cmd::{StoreArgs, truncate, width, with_store};
 
 /// Widest key, case and note cells, in display columns.
 const CELL_COLUMNS: usize = 36;
@@ -49,20 +49,12 @@ pub(crate) fn run(args: DeadlinesArgs) -> Result<ExitCode> {
         },
         None => SystemTime::now(),
     };
-    let config = args.store.load_config()?;
-    let path = args.store.store_path(Some(&config))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let board = runtime.block_on(async {
-        let store = open(&path).await?;
+    let board = with_store(&args.store, |store, config| async move {
         // A store written by a hub older than the deadline engine has no timer tables yet.
         let board = match hub::deadlines::timers::prepare(&store).await {
             Ok(()) => board::read(&store, &config.deadlines, now).await,
             Err(error) => Err(error),
         };
-        store.close().await;
         board.context("cannot read the deadlines")
     })?;
     if args.json {

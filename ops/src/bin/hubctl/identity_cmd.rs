@@ -23,9 +23,8 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use hub::identity::read::{self, Access};
-use hub::store::Store;
 
-use crate::dead_letters_cmd::{StoreArgs, open};
+use crate::dead_letters_cmd::{StoreArgs, with_store};
 
 /// `hubctl identity …`.
 #[derive(Debug, Subcommand)]
@@ -79,25 +78,6 @@ pub(crate) struct ShowArgs {
     list: ListArgs,
 }
 
-fn with_store<F, Fut, R>(args: &StoreArgs, work: F) -> Result<R>
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: std::future::Future<Output = Result<R>>,
-{
-    let config = args.load_config()?;
-    let path = args.store_path(Some(&config))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let store = open(&path).await?;
-        let result = work(store.clone()).await;
-        store.close().await;
-        result
-    })
-}
-
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!(
         "{}",
@@ -109,7 +89,7 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
 pub(crate) fn run(command: IdentityCommand) -> Result<ExitCode> {
     match command {
         IdentityCommand::Drift(args) => {
-            let drift = with_store(&args.store, |store| async move {
+            let drift = with_store(&args.store, |store, _| async move {
                 read::drift(&store).await.context("cannot read drift")
             })?;
             if args.json {
@@ -138,7 +118,7 @@ pub(crate) fn run(command: IdentityCommand) -> Result<ExitCode> {
         }
         IdentityCommand::Checks(args) => {
             let open_only = !args.all;
-            let checks = with_store(&args.list.store, |store| async move {
+            let checks = with_store(&args.list.store, |store, _| async move {
                 read::checks(&store, open_only, SystemTime::now())
                     .await
                     .context("cannot read identity checks")
@@ -180,7 +160,7 @@ pub(crate) fn run(command: IdentityCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         IdentityCommand::Reviews(args) => {
-            let reviews = with_store(&args.store, |store| async move {
+            let reviews = with_store(&args.store, |store, _| async move {
                 read::open_reviews(&store)
                     .await
                     .context("cannot read reviews")
@@ -221,7 +201,7 @@ pub(crate) fn run(command: IdentityCommand) -> Result<ExitCode> {
                 purpose: args.purpose.clone(),
             };
             let person_id = args.person_id.clone();
-            let view = with_store(&args.list.store, |store| async move {
+            let view = with_store(&args.list.store, |store, _| async move {
                 let view = read::person(&store, &person_id)
                     .await
                     .context("cannot read the person")?;
