@@ -350,6 +350,10 @@ impl View<'_> {
             out,
             "hub:   GET  {url}/v1/deadlines the deadline board (Bearer <{board_token}>)"
         )?;
+        writeln!(
+            out,
+            "hub:   GET  {url}/v1/cases/CASE_ID/timeline, /v1/identity/… case timelines, the identity registry (same tokens)"
+        )?;
         writeln!(out, "hub:   GET  {url}/healthz      the process is up")?;
         writeln!(
             out,
